@@ -1,0 +1,20 @@
+.PHONY: run test lint format
+
+# Set up and run the demo at http://127.0.0.1:8000.
+run:
+	scripts/run.sh
+
+# Set up and run the whole test suite (browser tests included).
+test:
+	scripts/test.sh
+
+# What CI checks besides the tests.
+lint:
+	scripts/bootstrap.sh dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/python manage.py makemigrations --check --dry-run
+
+format:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .

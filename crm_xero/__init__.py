@@ -1,0 +1,3 @@
+from crm_xero.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from allauth.socialaccount.adapter import get_adapter
+from django.shortcuts import render
+
+from crm_xero.accounts.sso import is_sso_user, sso_provider_ids
+
+
+def profile(request):
+    """The signed-in user's profile: linked SSO accounts, and buttons to link more."""
+    accounts = list(request.user.socialaccount_set.all())
+    linked = {a.provider for a in accounts}
+    providers = get_adapter().list_providers(request)
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "accounts": [a for a in accounts if a.provider in sso_provider_ids()],
+            "linkable": [p for p in providers if p.id not in linked],
+            "is_sso": is_sso_user(request.user),
+        },
+    )
