@@ -1,9 +1,17 @@
 from __future__ import annotations
 
 from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.models import SocialApp
 from django.shortcuts import render
 
 from crm_xero.accounts.sso import is_sso_user, sso_provider_ids
+
+
+def _provider_name(account) -> str:
+    try:
+        return account.get_provider().name
+    except SocialApp.DoesNotExist:  # the provider is no longer configured on this server
+        return account.provider.replace("_", " ").title()
 
 
 def profile(request):
@@ -15,7 +23,11 @@ def profile(request):
         request,
         "accounts/profile.html",
         {
-            "accounts": [a for a in accounts if a.provider in sso_provider_ids()],
+            "accounts": [
+                (_provider_name(a), a.extra_data.get("email") or a.uid)
+                for a in accounts
+                if a.provider in sso_provider_ids()
+            ],
             "linkable": [p for p in providers if p.id not in linked],
             "is_sso": is_sso_user(request.user),
         },

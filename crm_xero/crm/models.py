@@ -89,13 +89,13 @@ class Contact(Address, TimeStamped):
     def __str__(self) -> str:
         return self.full_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("crm:contact_detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         """First name and last name, as one."""
         return " ".join(p for p in (self.first_name, self.last_name) if p)
-
-    def get_absolute_url(self) -> str:
-        return reverse("crm:contact_detail", args=[self.pk])
 
     def clean(self) -> None:
         if not self.first_name.strip() and not self.last_name.strip():

@@ -1,0 +1,19 @@
+# The production image: one image for the web process (gunicorn) and the Celery worker.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY crm_xero ./crm_xero
+COPY linking ./linking
+COPY templates ./templates
+COPY static ./static
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+ && DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
+ && useradd --system --home /app crm && chown -R crm /app
+USER crm
+
+EXPOSE 8000
+CMD ["gunicorn", "crm_xero.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]
