@@ -94,7 +94,7 @@ def test_with_xero_client_id_the_xero_urls_are_xeros():
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' is not a URL"),
         ({"DATABASE_URL": "nosuchdb://x/y"}, "DATABASE_URL is not a database URL"),
         ({"CRM_PAGE_SIZE": "ten"}, "CRM_PAGE_SIZE='ten' is not a whole number."),
-        ({"GOOGLE_CLIENT_ID": "only-the-id"}, "Set both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET."),
+        ({"GOOGLE_CLIENT_ID": "x"}, "Set both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET."),
         (
             {"OIDC_CLIENT_ID": "a", "OIDC_CLIENT_SECRET": "b"},
             "OIDC_SERVER_URL must be set with OIDC_CLIENT_ID.",

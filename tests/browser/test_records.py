@@ -13,9 +13,7 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_sign_in_create_an_organization_with_a_contact_and_see_the_xero_tabs(
-    page, sso_admin
-):
+def test_sign_in_create_an_organization_with_a_contact_and_see_the_xero_tabs(page, sso_admin):
     sign_in(page, sso_admin.email)
     expect(page.get_by_role("heading", name="Organizations")).to_be_visible()
 
@@ -55,9 +53,7 @@ def test_sign_in_create_an_organization_with_a_contact_and_see_the_xero_tabs(
     expect(page.get_by_text("Xero is not connected yet.")).to_be_visible()
 
 
-def test_an_invalid_form_shows_the_error_beside_the_field_and_keeps_what_was_typed(
-    page, sso_user
-):
+def test_an_invalid_form_shows_the_error_beside_the_field_and_keeps_what_was_typed(page, sso_user):
     sign_in(page, sso_user.email)
     page.goto("/contacts/new/")
     page.get_by_label("Email").fill("not-an-email")

@@ -18,9 +18,7 @@ def counts() -> tuple[int, int, int, int]:
     )
 
 
-def test_seed_demo_makes_a_realistic_crm_and_running_it_twice_duplicates_nothing(
-    settings, capsys
-):
+def test_seed_demo_makes_a_realistic_crm_and_running_it_twice_duplicates_nothing(settings, capsys):
     settings.DEBUG = True
     call_command("seed_demo")
     first = counts()
