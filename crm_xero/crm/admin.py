@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from crm_xero.crm.models import Contact, Opportunity, OpportunityLineItem, Organization, Project
 
@@ -16,6 +17,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone", "city"]
     list_filter = ["country"]
     inlines = [ContactInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Contact)
