@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "crm_xero.accounts",
     "crm_xero.crm",
     "linking",
+    # The built-in Xero sandbox: served by its own process (manage.py runsandbox), never in
+    # production; crm_xero and linking talk to it only over HTTP, as they would to Xero.
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +214,13 @@ _xero_default = XERO_SANDBOX_URL if not XERO_CLIENT_ID else ""
 XERO_LOGIN_URL = envurl("XERO_LOGIN_URL", _xero_default or "https://login.xero.com")
 XERO_IDENTITY_URL = envurl("XERO_IDENTITY_URL", _xero_default or "https://identity.xero.com")
 XERO_API_URL = envurl("XERO_API_URL", _xero_default or "https://api.xero.com")
+XERO_USES_SANDBOX = not XERO_CLIENT_ID
+if XERO_USES_SANDBOX:
+    # The sandbox's own app registration (see sandbox/seed.py); not a secret.
+    XERO_CLIENT_ID = "CRMXEROSANDBOXCLIENT0000000000000"
+    XERO_CLIENT_SECRET = "sandbox-client-secret-not-for-production"
+elif not XERO_CLIENT_SECRET:
+    raise ImproperlyConfigured("XERO_CLIENT_SECRET must be set with XERO_CLIENT_ID.")
 XERO_REDIRECT_URI = envurl("XERO_REDIRECT_URI", "http://127.0.0.1:8000/integrations/xero/callback")
 XERO_SCOPES = envlist(
     "XERO_SCOPES",
@@ -225,6 +235,25 @@ XERO_SCOPES = envlist(
     ],
 )
 XERO_WEBHOOK_KEY = env("XERO_WEBHOOK_KEY")
+# Fernet keys for Xero tokens at rest, newest first (MultiFernet: add a new key in front to
+# rotate, then run `manage.py rotate_xero_tokens`). Default: one key derived from SECRET_KEY.
+XERO_TOKEN_KEYS = envlist("XERO_TOKEN_KEYS", [])
+# Seconds for connecting to and reading from Xero (the SDK has no default timeout).
+XERO_CONNECT_TIMEOUT = envint("XERO_CONNECT_TIMEOUT", 5, minimum=1)
+XERO_READ_TIMEOUT = envint("XERO_READ_TIMEOUT", 20, minimum=1)
+
+# "Sign in with Xero" against the sandbox when no real SSO provider is configured, so that the
+# offline demo needs no password at all.
+if XERO_USES_SANDBOX and not any(p["APPS"] for p in SOCIALACCOUNT_PROVIDERS.values()):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": "xero",
+            "name": "Xero",
+            "client_id": XERO_CLIENT_ID,
+            "secret": XERO_CLIENT_SECRET,
+            "settings": {"server_url": XERO_SANDBOX_URL},
+        }
+    )
 
 # Internationalisation
 LANGUAGE_CODE = "en-au"
