@@ -113,7 +113,13 @@ if _database_url:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 else:
     DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "db.sqlite3",
+            # IMMEDIATE: a transaction takes SQLite's write lock at once, so that a locked Xero
+            # token refresh (select_for_update is a no-op on SQLite) runs one at a time.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,132 @@
+"""The CRM's side of Xero: the connection (tokens encrypted at rest) and the audit trail."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+
+from linking import crypto
+
+
+class XeroConnection(models.Model):
+    """The Xero organisation (tenant) this CRM uses, with its token set.
+
+    The CRM uses one organisation at a time; the row is unique per tenant.
+    """
+
+    class Health(models.TextChoices):
+        OK = "ok", "OK"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+
+    tenant_id = models.UUIDField(unique=True)
+    connection_id = models.UUIDField(help_text="Xero's id of the connection, not the tenant.")
+    auth_event_id = models.UUIDField(null=True, blank=True)
+    tenant_name = models.CharField(max_length=255)
+    base_currency = models.CharField(max_length=3, blank=True)
+    short_code = models.CharField(max_length=20, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+
+    access_token_encrypted = models.TextField(blank=True, editable=False)
+    refresh_token_encrypted = models.TextField(blank=True, editable=False)
+    scopes = models.JSONField(default=list, blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_refreshed_at = models.DateTimeField(null=True, blank=True)
+    health = models.CharField(max_length=20, choices=Health.choices, default=Health.OK)
+    health_detail = models.CharField(max_length=500, blank=True)
+
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    connected_at = models.DateTimeField(auto_now_add=True)
+
+    # The rate-limit headroom Xero reported in its last response.
+    min_limit_remaining = models.IntegerField(null=True, blank=True)
+    day_limit_remaining = models.IntegerField(null=True, blank=True)
+    app_min_limit_remaining = models.IntegerField(null=True, blank=True)
+    limits_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Xero connection"
+
+    def __str__(self) -> str:
+        return self.tenant_name
+
+    @property
+    def access_token(self) -> str:
+        return crypto.decrypt(self.access_token_encrypted)
+
+    @property
+    def refresh_token(self) -> str:
+        return crypto.decrypt(self.refresh_token_encrypted)
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.health == self.Health.NEEDS_RECONNECT
+
+    def store_tokens(
+        self, *, access_token: str, refresh_token: str, expires_at: datetime, scopes: list[str]
+    ) -> None:
+        """Set the token fields (encrypted); the caller saves."""
+        self.access_token_encrypted = crypto.encrypt(access_token)
+        self.refresh_token_encrypted = crypto.encrypt(refresh_token)
+        self.access_token_expires_at = expires_at
+        self.scopes = scopes
+
+
+class PendingXeroConsent(models.Model):
+    """A consent that covered several organisations, waiting for an admin to pick one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tokens_encrypted = models.TextField(editable=False)
+    tenants = models.JSONField(help_text="Xero's connections: id, tenantId, tenantName, ...")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Consent by {self.user} for {len(self.tenants)} organisations"
+
+    @property
+    def tokens(self) -> dict:
+        return json.loads(crypto.decrypt(self.tokens_encrypted))
+
+    @tokens.setter
+    def tokens(self, value: dict) -> None:
+        self.tokens_encrypted = crypto.encrypt(json.dumps(value))
+
+
+class AuditEntry(models.Model):
+    """One Xero action taken through the CRM: who, when, on what, and how it went."""
+
+    class Action(models.TextChoices):
+        CONNECT = "connect", "Connect to Xero"
+        DISCONNECT = "disconnect", "Disconnect from Xero"
+        LINK = "link", "Link"
+        UNLINK = "unlink", "Unlink"
+        CREATE_CONTACT = "create_contact", "Create Xero contact"
+        CREATE_INVOICE = "create_invoice", "Create invoice draft"
+        COPY_TO_XERO = "copy_to_xero", "Copy details to Xero"
+        COPY_FROM_XERO = "copy_from_xero", "Copy details from Xero"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    record_type = models.CharField(max_length=20, blank=True)
+    record_id = models.PositiveBigIntegerField(null=True, blank=True)
+    record_label = models.CharField(max_length=255, blank=True)
+    tenant_id = models.UUIDField(null=True, blank=True)
+    xero_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    succeeded = models.BooleanField(default=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.succeeded else "failed"
+        return f"{self.get_action_display()} {self.record_label} ({outcome})"

@@ -1,0 +1,640 @@
+"""Typed calls to Xero's Accounting and Identity APIs through xero-python.
+
+Every function takes the XeroConnection to use and returns dataclasses from linking.xero.types;
+any failure is raised as XeroError with Xero's own message.
+https://developer.xero.com/documentation/api/accounting/overview
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import certifi
+import urllib3
+from django.conf import settings
+from django.utils import timezone
+from urllib3.util.retry import Retry
+from xero_python.accounting import AccountingApi
+from xero_python.accounting import models as xm
+from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
+from xero_python.exceptions import ApiException, OAuth2Error
+from xero_python.identity import IdentityApi
+
+from linking.models import XeroConnection
+from linking.xero import tokens
+from linking.xero.errors import XeroError
+from linking.xero.types import (
+    Address,
+    Contact,
+    ContactDraft,
+    Invoice,
+    InvoiceDraft,
+    LineItem,
+    Organisation,
+    Phone,
+    RateLimits,
+    Tenant,
+    TokenSet,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Xero allows up to 1000 invoices a page (100 by default).
+# https://developer.xero.com/documentation/api/accounting/invoices#optional-parameters-for-get-invoices
+MAX_PAGE_SIZE = 1000
+
+# urllib3 under the SDK would retry a 429 and sleep for Retry-After, and re-send a PUT whose
+# answer timed out. Retry only connection failures (nothing was sent); we decide the rest.
+_RETRY = Retry(
+    total=1, connect=1, read=0, status=0, other=0, redirect=0,
+    respect_retry_after_header=False, raise_on_status=False,
+)  # fmt: skip
+_POOL = urllib3.PoolManager(
+    num_pools=4, maxsize=10, retries=_RETRY, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where()
+)
+
+
+def _api_client(token: dict) -> ApiClient:
+    """An SDK client that sends this token and cannot refresh it by itself."""
+    configuration = Configuration()  # a copy of the SDK's singleton default
+    configuration.oauth2_token = OAuth2Token()  # no client credentials: no hidden refresh
+    client = ApiClient(
+        configuration,
+        oauth2_token_getter=lambda: token,
+        oauth2_token_saver=lambda new_token: None,
+        pool_threads=1,
+    )
+    client.rest_client.pool_manager = _POOL
+    # The SDK keeps token URLs as class attributes; point them at the configured identity host.
+    TokenApi.refresh_token_url = f"{settings.XERO_IDENTITY_URL}/connect/token"
+    TokenApi.revoke_token_url = f"{settings.XERO_IDENTITY_URL}/connect/revocation"
+    return client
+
+
+def _timeout() -> tuple[int, int]:
+    # The SDK ignores a float timeout; integers only.
+    return int(settings.XERO_CONNECT_TIMEOUT), int(settings.XERO_READ_TIMEOUT)
+
+
+def _accounting(client: ApiClient) -> AccountingApi:
+    return AccountingApi(client, base_url=f"{settings.XERO_API_URL}/api.xro/2.0")
+
+
+def _identity(client: ApiClient) -> IdentityApi:
+    return IdentityApi(client, base_url=settings.XERO_API_URL)
+
+
+def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -> T:
+    """Run one Accounting API operation with a fresh token; retry once if the token is refused."""
+    connection = tokens.fresh_connection(connection)
+    for attempt in (1, 2):
+        token = tokens.sdk_token(connection)
+        client = _api_client(token)
+        try:
+            return operation(_accounting(client))
+        except ApiException as exc:
+            if exc.status == 401 and attempt == 1 and connection.pk:
+                # Revoked or expired early: refresh (unless someone already did) and try again.
+                connection = tokens.refresh_locked(
+                    connection.pk, unless_access_token_changed_from=token["access_token"]
+                )
+                continue
+            raise _api_error(exc, connection) from exc
+        except OAuth2Error as exc:
+            raise XeroError("The Xero access token has expired.", code="token_expired") from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise _network_error(exc) from exc
+        finally:
+            _record_limits(connection, client)
+    raise AssertionError("unreachable")
+
+
+def _network_error(exc: Exception) -> XeroError:
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, urllib3.exceptions.TimeoutError | TimeoutError):
+        return XeroError("Xero did not answer in time.", retryable=True, code="timeout")
+    return XeroError("Xero could not be reached.", retryable=True, code="unreachable")
+
+
+def _xero_message(body: bytes | str | None) -> str:
+    """Xero's own words from an error body (validation messages, Detail or Message)."""
+    try:
+        data = json.loads(body or "")
+    except (TypeError, ValueError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    messages = [
+        error.get("Message", "")
+        for element in data.get("Elements") or []
+        for error in (element.get("ValidationErrors") or [])
+    ]
+    messages = [m for m in dict.fromkeys(messages) if m]
+    if messages:
+        return " ".join(messages)
+    return str(data.get("Detail") or data.get("Message") or data.get("Title") or "")
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    return value if value is not None else headers.get(name.lower())
+
+
+def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
+    status = exc.status if isinstance(exc.status, int) else getattr(exc.http_resp, "status", None)
+    said = _xero_message(exc.body)
+    if status == 429:
+        retry_after = _int(_header(exc.headers, "Retry-After")) or 60
+        problem = _header(exc.headers, "X-Rate-Limit-Problem") or "minute"
+        return XeroError(
+            f"Xero is busy — try again in {retry_after} seconds.",
+            status=429,
+            retry_after=retry_after,
+            code=f"rate_limit_{problem}",
+        )
+    if status == 400:
+        return XeroError(said or "Xero refused the request.", status=400, code="validation")
+    if status == 401:
+        return XeroError(
+            said or "Xero did not accept the access token.", status=401, code="unauthorized"
+        )
+    if status == 403:
+        return XeroError(
+            f"Xero refused access to {connection.tenant_name}"
+            f"{f' ({said})' if said else ''}: the organisation may have been disconnected in "
+            "Xero. An administrator must reconnect it on the Integrations page.",
+            status=403,
+            reconnect=True,
+            code="forbidden",
+        )
+    if status == 404:
+        return XeroError(said or "Not found in Xero.", status=404, code="not_found")
+    if status and status >= 500:
+        return XeroError(
+            f"Xero is unavailable right now (HTTP {status}){f': {said}' if said else '.'}",
+            status=status,
+            retryable=True,
+            code="unavailable",
+        )
+    return XeroError(said or f"Xero answered HTTP {status}.", status=status, code="error")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def rate_limits(headers: Any) -> RateLimits:
+    """The headroom Xero reports in a response's headers."""
+    return RateLimits(
+        minute=_int(_header(headers, "X-MinLimit-Remaining")),
+        day=_int(_header(headers, "X-DayLimit-Remaining")),
+        app_minute=_int(_header(headers, "X-AppMinLimit-Remaining")),
+    )
+
+
+def _record_limits(connection: XeroConnection, client: ApiClient) -> None:
+    response = getattr(client, "last_response", None)
+    if response is None:
+        return
+    limits = rate_limits(response.getheaders())
+    if limits == RateLimits():
+        return
+    fields = {
+        "min_limit_remaining": limits.minute,
+        "day_limit_remaining": limits.day,
+        "app_min_limit_remaining": limits.app_minute,
+        "limits_seen_at": timezone.now(),
+    }
+    for name, value in fields.items():
+        setattr(connection, name, value)
+    if connection.pk:
+        XeroConnection.objects.filter(pk=connection.pk).update(**fields)
+
+
+# Conversions from SDK models to our dataclasses.
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal("0")
+
+
+def _date(value: Any) -> date | None:
+    if value is None:
+        return None
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _phone(phone: xm.Phone) -> Phone | None:
+    parts = [
+        _text(phone.phone_country_code),
+        _text(phone.phone_area_code),
+        _text(phone.phone_number),
+    ]
+    number = " ".join(p for p in parts if p)
+    return Phone(type=_text(phone.phone_type) or "DEFAULT", number=number) if number else None
+
+
+def _address(address: xm.Address) -> Address:
+    lines = [address.address_line1, address.address_line2, address.address_line3]
+    return Address(
+        type=_text(address.address_type) or "STREET",
+        lines=tuple(_text(line) for line in [*lines, address.address_line4] if line),
+        city=_text(address.city),
+        region=_text(address.region),
+        postal_code=_text(address.postal_code),
+        country=_text(address.country),
+    )
+
+
+def _contact(contact: xm.Contact) -> Contact:
+    phones = [_phone(p) for p in contact.phones or []]
+    addresses = [_address(a) for a in contact.addresses or []]
+    return Contact(
+        contact_id=_text(contact.contact_id),
+        name=_text(contact.name),
+        first_name=_text(contact.first_name),
+        last_name=_text(contact.last_name),
+        email=_text(contact.email_address),
+        status=_text(contact.contact_status) or "ACTIVE",
+        is_customer=bool(contact.is_customer),
+        is_supplier=bool(contact.is_supplier),
+        phones=tuple(p for p in phones if p),
+        addresses=tuple(a for a in addresses if not a.is_empty),
+        updated_at=contact.updated_date_utc,
+    )
+
+
+def _line_item(item: xm.LineItem) -> LineItem:
+    return LineItem(
+        description=_text(item.description),
+        quantity=_decimal(item.quantity),
+        unit_amount=_decimal(item.unit_amount),
+        account_code=_text(item.account_code),
+        line_amount=_decimal(item.line_amount) if item.line_amount is not None else None,
+    )
+
+
+def _invoice(invoice: xm.Invoice) -> Invoice:
+    contact = invoice.contact
+    return Invoice(
+        invoice_id=_text(invoice.invoice_id),
+        type=_text(invoice.type),
+        status=_text(invoice.status),
+        number=_text(invoice.invoice_number),
+        reference=_text(invoice.reference),
+        contact_id=_text(contact.contact_id) if contact else "",
+        contact_name=_text(contact.name) if contact else "",
+        date=_date(invoice.date),
+        due_date=_date(invoice.due_date),
+        currency=_text(invoice.currency_code),
+        sub_total=_decimal(invoice.sub_total),
+        total_tax=_decimal(invoice.total_tax),
+        total=_decimal(invoice.total),
+        amount_due=_decimal(invoice.amount_due),
+        amount_paid=_decimal(invoice.amount_paid),
+        updated_at=invoice.updated_date_utc,
+        line_items=tuple(_line_item(i) for i in invoice.line_items or []),
+    )
+
+
+def _organisation(org: xm.Organisation) -> Organisation:
+    return Organisation(
+        organisation_id=_text(org.organisation_id),
+        name=_text(org.name),
+        legal_name=_text(org.legal_name),
+        base_currency=_text(org.base_currency),
+        country_code=_text(org.country_code),
+        short_code=_text(org.short_code),
+    )
+
+
+# Conversions from our dataclasses to SDK models, for writes.
+
+
+def _sdk_contact(draft: ContactDraft) -> xm.Contact:
+    kwargs: dict[str, Any] = {}
+    if draft.name:
+        kwargs["name"] = draft.name
+    if draft.first_name:
+        kwargs["first_name"] = draft.first_name
+    if draft.last_name:
+        kwargs["last_name"] = draft.last_name
+    if draft.email:
+        kwargs["email_address"] = draft.email
+    if draft.phones:
+        kwargs["phones"] = [
+            xm.Phone(phone_type=p.type, phone_number=p.number) for p in draft.phones
+        ]
+    if draft.addresses:
+        kwargs["addresses"] = [_sdk_address(a) for a in draft.addresses]
+    return xm.Contact(**kwargs)
+
+
+def _sdk_address(address: Address) -> xm.Address:
+    lines = list(address.lines) + [None] * (4 - len(address.lines))
+    return xm.Address(
+        address_type=address.type,
+        address_line1=lines[0],
+        address_line2=lines[1],
+        address_line3=lines[2],
+        address_line4=lines[3],
+        city=address.city or None,
+        region=address.region or None,
+        postal_code=address.postal_code or None,
+        country=address.country or None,
+    )
+
+
+def _sdk_invoice(draft: InvoiceDraft) -> xm.Invoice:
+    kwargs: dict[str, Any] = {
+        "type": draft.type,
+        "contact": xm.Contact(contact_id=draft.contact_id),
+        "status": "DRAFT",
+        "line_amount_types": xm.LineAmountTypes.EXCLUSIVE,
+        "line_items": [
+            xm.LineItem(
+                description=item.description,
+                quantity=item.quantity,
+                unit_amount=item.unit_amount,
+                account_code=item.account_code or None,
+            )
+            for item in draft.line_items
+        ],
+    }
+    if draft.date:
+        kwargs["date"] = draft.date
+    if draft.due_date:
+        kwargs["due_date"] = draft.due_date
+    if draft.reference:
+        kwargs["reference"] = draft.reference
+    if draft.currency:
+        # The SDK wants enum members for CurrencyCode.
+        kwargs["currency_code"] = xm.CurrencyCode(draft.currency)
+    return xm.Invoice(**kwargs)
+
+
+# The calls.
+
+
+def get_organisation(connection: XeroConnection) -> Organisation:
+    """The connected organisation: name, base currency, country, short code."""
+    result = _call(
+        connection,
+        lambda api: api.get_organisations(connection.tenant_id, _request_timeout=_timeout()),
+    )
+    return _organisation(result.organisations[0])
+
+
+def search_contacts(
+    connection: XeroConnection,
+    *,
+    search_term: str = "",
+    where: str = "",
+    ids: Iterable[str] = (),
+    include_archived: bool = False,
+    page: int = 1,
+    page_size: int = 100,
+) -> list[Contact]:
+    """One page of contacts matching a search term, a where filter and/or ids."""
+    kwargs: dict[str, Any] = {"page": page, "page_size": page_size}
+    if search_term:
+        kwargs["search_term"] = search_term
+    if where:
+        kwargs["where"] = where
+    if ids := list(ids):
+        kwargs["i_ds"] = ids
+    if include_archived:
+        kwargs["include_archived"] = True
+    result = _call(
+        connection,
+        lambda api: api.get_contacts(connection.tenant_id, **kwargs, _request_timeout=_timeout()),
+    )
+    return [_contact(c) for c in result.contacts or []]
+
+
+def get_contact(connection: XeroConnection, contact_id: str) -> Contact:
+    """One contact by id (archived ones too); XeroError code "not_found" when it is gone."""
+    result = _call(
+        connection,
+        lambda api: api.get_contact(connection.tenant_id, contact_id, _request_timeout=_timeout()),
+    )
+    return _contact(result.contacts[0])
+
+
+def create_contact(
+    connection: XeroConnection, draft: ContactDraft, *, idempotency_key: str
+) -> Contact:
+    """Create a contact; Xero refuses a name already used by an active contact."""
+    # https://developer.xero.com/documentation/guides/idempotent-requests
+    body = xm.Contacts(contacts=[_sdk_contact(draft)])
+    result = _call(
+        connection,
+        lambda api: api.create_contacts(
+            connection.tenant_id,
+            body,
+            summarize_errors=True,
+            idempotency_key=idempotency_key[:128],
+            _request_timeout=_timeout(),
+        ),
+    )
+    return _contact(result.contacts[0])
+
+
+def update_contact(
+    connection: XeroConnection, contact_id: str, draft: ContactDraft, *, idempotency_key: str
+) -> Contact:
+    """Set the draft's non-empty fields on a contact; the rest stay as they are in Xero."""
+    body = xm.Contacts(contacts=[_sdk_contact(draft)])
+    result = _call(
+        connection,
+        lambda api: api.update_contact(
+            connection.tenant_id,
+            contact_id,
+            body,
+            idempotency_key=idempotency_key[:128],
+            _request_timeout=_timeout(),
+        ),
+    )
+    return _contact(result.contacts[0])
+
+
+def _quote(value: str) -> str:
+    """A string literal for a Xero where filter, with its quotes and backslashes escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _date_literal(value: date) -> str:
+    return f"DateTime({value.year}, {value.month:02d}, {value.day:02d})"
+
+
+def invoice_where(
+    *, types: Iterable[str] = (), date_from: date | None = None, date_to: date | None = None
+) -> str:
+    """A where filter for invoice types and an invoice-date range."""
+    clauses = []
+    if types := sorted(set(types)):
+        clauses.append("(" + " OR ".join(f"Type=={_quote(t)}" for t in types) + ")")
+    if date_from:
+        clauses.append(f"Date >= {_date_literal(date_from)}")
+    if date_to:
+        clauses.append(f"Date <= {_date_literal(date_to)}")
+    return " AND ".join(clauses)
+
+
+def list_invoices(
+    connection: XeroConnection,
+    *,
+    contact_ids: Iterable[str] = (),
+    types: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    numbers: Iterable[str] = (),
+    ids: Iterable[str] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search_term: str = "",
+    modified_since: datetime | None = None,
+    summary_only: bool = True,
+    order: str = "Date DESC",
+) -> list[Invoice]:
+    """Every invoice and bill that matches, all pages fetched."""
+    kwargs: dict[str, Any] = {"order": order, "page_size": MAX_PAGE_SIZE}
+    for name, values in (
+        ("contact_i_ds", contact_ids),
+        ("statuses", statuses),
+        ("invoice_numbers", numbers),
+        ("i_ds", ids),
+    ):
+        if values := list(values):
+            kwargs[name] = values
+    if where := invoice_where(types=types, date_from=date_from, date_to=date_to):
+        kwargs["where"] = where
+    if search_term:
+        kwargs["search_term"] = search_term
+    if modified_since:
+        kwargs["if_modified_since"] = modified_since
+    if summary_only:
+        kwargs["summary_only"] = True
+
+    invoices: list[Invoice] = []
+    page = 1
+    while True:
+        result = _call(
+            connection,
+            lambda api, page=page: api.get_invoices(
+                connection.tenant_id, page=page, **kwargs, _request_timeout=_timeout()
+            ),
+        )
+        batch = result.invoices or []
+        invoices.extend(_invoice(i) for i in batch)
+        pagination = result.pagination
+        page_count = getattr(pagination, "page_count", None) if pagination else None
+        if (page_count is not None and page >= page_count) or len(batch) < MAX_PAGE_SIZE:
+            return invoices
+        page += 1
+
+
+def get_invoice(connection: XeroConnection, invoice_id: str) -> Invoice:
+    """One invoice or bill with its line items."""
+    result = _call(
+        connection,
+        lambda api: api.get_invoice(connection.tenant_id, invoice_id, _request_timeout=_timeout()),
+    )
+    return _invoice(result.invoices[0])
+
+
+def create_invoice_draft(
+    connection: XeroConnection, draft: InvoiceDraft, *, idempotency_key: str
+) -> Invoice:
+    """Create a DRAFT invoice; a repeated idempotency key returns the first one, not a second."""
+    # https://developer.xero.com/documentation/guides/idempotent-requests
+    body = xm.Invoices(invoices=[_sdk_invoice(draft)])
+    result = _call(
+        connection,
+        lambda api: api.create_invoices(
+            connection.tenant_id,
+            body,
+            summarize_errors=True,
+            idempotency_key=idempotency_key[:128],
+            _request_timeout=_timeout(),
+        ),
+    )
+    return _invoice(result.invoices[0])
+
+
+# Identity: the token's connections to organisations.
+# https://developer.xero.com/documentation/guides/oauth2/auth-flow/#5-check-the-tenants-youre-authorized-to-access
+
+
+def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> T:
+    token = {
+        "access_token": access_token,
+        "refresh_token": None,
+        "scope": [],
+        "expires_in": 600,
+        "token_type": "Bearer",
+        "expires_at": timezone.now().timestamp() + 600,
+    }
+    try:
+        return operation(_identity(_api_client(token)))
+    except ApiException as exc:
+        status = exc.status if isinstance(exc.status, int) else None
+        said = _xero_message(exc.body)
+        raise XeroError(
+            said or f"Xero's identity service answered HTTP {status}.",
+            status=status,
+            retryable=bool(status and status >= 500),
+            reconnect=status in (401, 403),
+            code="identity",
+        ) from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise _network_error(exc) from exc
+
+
+def list_tenants(token_set: TokenSet) -> list[Tenant]:
+    """The organisations a fresh token set may use (GET /connections)."""
+    result = _identity_call(
+        token_set.access_token,
+        lambda api: api.get_connections(_request_timeout=_timeout()),
+    )
+    return [
+        Tenant(
+            connection_id=_text(c.id),
+            tenant_id=_text(c.tenant_id),
+            tenant_name=_text(c.tenant_name),
+            tenant_type=_text(c.tenant_type),
+            auth_event_id=_text(c.auth_event_id),
+        )
+        for c in result or []
+    ]
+
+
+def delete_tenant_connection(access_token: str, connection_id: str) -> None:
+    """Remove one connection in Xero (DELETE /connections/{id}: the connection's id)."""
+    _identity_call(
+        access_token,
+        lambda api: api.delete_connection(connection_id, _request_timeout=_timeout()),
+    )
+
+
+def delete_connection(connection: XeroConnection) -> None:
+    """Remove this connection in Xero, with a fresh token."""
+    connection = tokens.fresh_connection(connection)
+    delete_tenant_connection(connection.access_token, str(connection.connection_id))

@@ -1,0 +1,111 @@
+"""Access tokens for a connection, refreshed at most once at a time.
+
+Two processes refreshing the same token at once is the most reported Xero failure: the second
+one's refresh token is already dead (invalid_grant). So a refresh takes the connection's row lock
+(select_for_update on PostgreSQL; SQLite runs transactions IMMEDIATE, see settings), re-reads the
+row, and refreshes only if the token is still stale.
+https://developer.xero.com/documentation/guides/oauth2/token-types/#refresh-token
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from linking.models import XeroConnection
+from linking.xero import oauth
+from linking.xero.errors import XeroError
+
+log = logging.getLogger(__name__)
+
+# Refresh this long before expiry: more than the SDK's own 60 s, so the SDK never refreshes
+# by itself (it would do so without a lock).
+REFRESH_MARGIN = timedelta(seconds=120)
+
+
+def is_fresh(connection: XeroConnection, *, now: datetime | None = None) -> bool:
+    """True when the access token outlives the refresh margin."""
+    expires_at = connection.access_token_expires_at
+    now = now or timezone.now()
+    return bool(
+        connection.access_token_encrypted and expires_at and expires_at - now > REFRESH_MARGIN
+    )
+
+
+def fresh_connection(connection: XeroConnection) -> XeroConnection:
+    """The connection with an access token that is good for a while, refreshing it if need be."""
+    if connection.needs_reconnect:
+        raise _needs_reconnect(connection)
+    if is_fresh(connection):
+        return connection
+    return refresh_locked(connection.pk)
+
+
+def refresh_locked(
+    pk: int, *, unless_access_token_changed_from: str | None = None
+) -> XeroConnection:
+    """Refresh the connection's tokens under its row lock, unless another worker just did.
+
+    With `unless_access_token_changed_from`, a token that Xero refused (401) is refreshed even if
+    it looks fresh, but not if it has already been replaced.
+    """
+    failure: XeroError | None = None
+    with transaction.atomic():
+        connection = XeroConnection.objects.select_for_update().get(pk=pk)
+        if connection.needs_reconnect:
+            raise _needs_reconnect(connection)
+        if unless_access_token_changed_from is None:
+            if is_fresh(connection):
+                return connection
+        elif connection.access_token != unless_access_token_changed_from:
+            return connection
+        try:
+            tokens = oauth.refresh(connection.refresh_token)
+        except XeroError as exc:
+            if not exc.reconnect:
+                raise
+            # Re-read under the lock shows nobody else rotated it: the grant is really dead.
+            connection.health = XeroConnection.Health.NEEDS_RECONNECT
+            connection.health_detail = exc.message
+            connection.save(update_fields=["health", "health_detail"])
+            failure = exc
+        else:
+            connection.store_tokens(
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token or connection.refresh_token,
+                expires_at=tokens.expires_at,
+                scopes=tokens.scopes or connection.scopes,
+            )
+            connection.token_refreshed_at = timezone.now()
+            connection.health, connection.health_detail = XeroConnection.Health.OK, ""
+            connection.save()
+            log.info("Refreshed the Xero token of %s", connection.tenant_name)
+    if failure:
+        log.warning("Xero connection %s needs reconnecting: %s", connection.tenant_name, failure)
+        raise failure
+    return connection
+
+
+def sdk_token(connection: XeroConnection) -> dict:
+    """The token in the shape xero-python's OAuth2Token.update_token accepts (and no more)."""
+    expires_at = connection.access_token_expires_at or datetime.now(UTC)
+    return {
+        "access_token": connection.access_token,
+        "refresh_token": None,  # the SDK must never refresh by itself (no lock there)
+        "scope": list(connection.scopes),
+        "expires_in": max(0, int((expires_at - timezone.now()).total_seconds())),
+        "token_type": "Bearer",
+        "expires_at": expires_at.timestamp(),
+    }
+
+
+def _needs_reconnect(connection: XeroConnection) -> XeroError:
+    return XeroError(
+        f"The connection to {connection.tenant_name} needs an administrator to reconnect it "
+        "on the Integrations page.",
+        reconnect=True,
+        code="needs_reconnect",
+    )
