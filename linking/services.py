@@ -144,7 +144,7 @@ def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnectio
 
 
 def connection_check(*, connection: XeroConnection) -> XeroConnection:
-    """Ask Xero for the organisation again (refreshing the token when due) and store what it says."""
+    """Ask Xero for the organisation again (refreshing the token when due); store its answer."""
     organisation = client.get_organisation(connection)
     connection.refresh_from_db()
     connection.tenant_name = organisation.name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class XeroError(Exception):
-    """Xero refused or failed. `message` is fit to show a person (Xero's own words when it gave any).
+    """Xero refused or failed; `message` is fit to show a person (Xero's words when it gave any).
 
     - retry_after: seconds after which a retry may succeed (429 rate limits);
     - retryable: a retry later may help (timeouts, 5xx, rate limits);
