@@ -1,0 +1,292 @@
+"""The Xero seam, driven through the real xero-python SDK against recorded Xero payloads."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from linking.models import XeroConnection
+from linking.xero import client
+from linking.xero.errors import XeroError
+from linking.xero.types import Address, ContactDraft, InvoiceDraft, LineItem, Phone
+from tests.linking.conftest import TENANT_ID, make_connection, token_reply
+from tests.replay import Reply
+from tests.xero_spec import example
+
+pytestmark = pytest.mark.django_db
+
+RATE_HEADERS = {
+    "X-MinLimit-Remaining": "57",
+    "X-DayLimit-Remaining": "4990",
+    "X-AppMinLimit-Remaining": "9990",
+}
+
+
+def test_get_organisation_reads_base_currency_and_short_code(xero, connection):
+    xero.add("GET", "/api.xro/2.0/Organisation", Reply(200, example("getOrganisations")))
+    organisation = client.get_organisation(connection)
+    assert organisation.base_currency == "NZD"
+    assert organisation.short_code == "!mBdtL"
+    assert organisation.country_code == "NZ"
+    (request,) = xero.requests_to("GET", "/api.xro/2.0/Organisation")
+    assert request.headers["xero-tenant-id"] == TENANT_ID
+    assert request.headers["authorization"] == "Bearer access-1"
+
+
+def test_rate_limit_headroom_is_recorded_on_the_connection(xero, connection):
+    xero.add(
+        "GET", "/api.xro/2.0/Organisation", Reply(200, example("getOrganisations"), RATE_HEADERS)
+    )
+    client.get_organisation(connection)
+    connection.refresh_from_db()
+    assert (
+        connection.min_limit_remaining,
+        connection.day_limit_remaining,
+        connection.app_min_limit_remaining,
+    ) == (57, 4990, 9990)
+    assert connection.limits_seen_at is not None
+
+
+def test_search_contacts_returns_dataclasses_and_sends_the_filters(xero, connection):
+    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    contacts = client.search_contacts(
+        connection, search_term="kat", where='EmailAddress=="kat.warren@clampett.com"'
+    )
+    kat = contacts[0]
+    assert kat.name == "Katherine Warren"
+    assert (kat.first_name, kat.last_name, kat.email) == (
+        "Katherine",
+        "Warren",
+        "kat.warren@clampett.com",
+    )
+    assert any(a.city == "Palo Alto" for a in kat.addresses)
+    assert all(not a.is_empty for a in kat.addresses)
+    (request,) = xero.requests_to("GET", "/api.xro/2.0/Contacts")
+    assert request.query["searchTerm"] == ["kat"]
+    assert request.query["where"] == ['EmailAddress=="kat.warren@clampett.com"']
+    assert request.query["pageSize"] == ["100"]
+
+
+def test_a_contact_gone_from_xero_is_a_not_found_error(xero, connection):
+    xero.add("GET", "/api.xro/2.0/Contacts/00000000-0000-0000-0000-000000000001", Reply(404))
+    with pytest.raises(XeroError) as excinfo:
+        client.get_contact(connection, "00000000-0000-0000-0000-000000000001")
+    assert excinfo.value.code == "not_found"
+    assert excinfo.value.status == 404
+
+
+def test_list_invoices_gives_decimal_amounts_and_dates(xero, connection):
+    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, example("getInvoices")))
+    invoices = client.list_invoices(
+        connection,
+        contact_ids=["a3675fc4-f8dd-4f03-ba5b-f1870566bcd7"],
+        types=["ACCREC"],
+        date_from=date(2018, 1, 1),
+        date_to=date(2018, 12, 31),
+    )
+    first = invoices[0]
+    assert first.number == "INV-0001"
+    assert first.status == "VOIDED"
+    assert first.total == Decimal("40.00") and isinstance(first.total, Decimal)
+    assert first.date == date(2018, 10, 20)
+    assert first.due_date == date(2018, 12, 30)
+    assert first.contact_name == "Barney Rubble-83203"
+    (request,) = xero.requests_to("GET", "/api.xro/2.0/Invoices")
+    assert request.query["ContactIDs"] == ["a3675fc4-f8dd-4f03-ba5b-f1870566bcd7"]
+    assert request.query["where"] == [
+        '(Type=="ACCREC") AND Date >= DateTime(2018, 01, 01) AND Date <= DateTime(2018, 12, 31)'
+    ]
+    assert request.query["pageSize"] == ["1000"]
+    assert request.query["summaryOnly"][0].lower() == "true"  # the SDK sends "True"
+
+
+def test_list_invoices_fetches_every_page(xero, connection):
+    page = example("getInvoices")
+    invoice = page["Invoices"][0]
+    full = {**page, "Invoices": [invoice] * 1000}
+    full["pagination"] = {"page": 1, "pageSize": 1000, "pageCount": 2, "itemCount": 1003}
+    last = {**page, "pagination": {"page": 2, "pageSize": 1000, "pageCount": 2, "itemCount": 1003}}
+    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, full), Reply(200, last))
+    invoices = client.list_invoices(connection, contact_ids=[invoice["Contact"]["ContactID"]])
+    assert len(invoices) == 1003
+    pages = [r.query["page"] for r in xero.requests_to("GET", "/api.xro/2.0/Invoices")]
+    assert pages == [["1"], ["2"]]
+
+
+def test_where_filters_escape_quotes():
+    assert client._quote('Say "hi" \\ bye') == '"Say \\"hi\\" \\\\ bye"'
+
+
+def test_create_contact_sends_an_idempotency_key_and_only_filled_fields(xero, connection):
+    xero.add("PUT", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    draft = ContactDraft(
+        name="Katherine Warren",
+        email="kat.warren@clampett.com",
+        phones=(Phone("MOBILE", "+64 21 555 0101"),),
+        addresses=(Address("STREET", ("1 Queen St",), city="Auckland", country="New Zealand"),),
+    )
+    created = client.create_contact(connection, draft, idempotency_key="crm-contact-42")
+    assert created.name == "Katherine Warren"
+    (request,) = xero.requests_to("PUT", "/api.xro/2.0/Contacts")
+    assert request.headers["idempotency-key"] == "crm-contact-42"
+    sent = request.json()["Contacts"][0]
+    assert sent["Name"] == "Katherine Warren"
+    assert sent["Phones"] == [{"PhoneType": "MOBILE", "PhoneNumber": "+64 21 555 0101"}]
+    assert sent["Addresses"][0]["AddressLine1"] == "1 Queen St"
+    assert "FirstName" not in sent
+
+
+def test_a_validation_error_carries_xeros_own_message(xero, connection):
+    refusal = {
+        "ErrorNumber": 10,
+        "Type": "ValidationException",
+        "Message": "A validation exception occurred",
+        "Elements": [
+            {
+                "Name": "Acme",
+                "ValidationErrors": [
+                    {"Message": "The contact name Acme is already assigned to another contact."}
+                ],
+            }
+        ],
+    }
+    xero.add("PUT", "/api.xro/2.0/Contacts", Reply(400, refusal))
+    with pytest.raises(XeroError) as excinfo:
+        client.create_contact(connection, ContactDraft(name="Acme"), idempotency_key="k")
+    assert excinfo.value.message == "The contact name Acme is already assigned to another contact."
+    assert excinfo.value.code == "validation" and not excinfo.value.retryable
+
+
+def test_create_invoice_draft_sends_a_draft_with_an_idempotency_key(xero, connection):
+    xero.add("PUT", "/api.xro/2.0/Invoices", Reply(200, example("getInvoices")))
+    draft = InvoiceDraft(
+        contact_id="a3675fc4-f8dd-4f03-ba5b-f1870566bcd7",
+        date=date(2026, 11, 25),
+        due_date=date(2026, 12, 25),
+        reference="Opportunity 7",
+        currency="NZD",
+        line_items=(LineItem("Consulting", Decimal("2"), Decimal("150.00"), "200"),),
+    )
+    client.create_invoice_draft(connection, draft, idempotency_key="crm-invoice-7")
+    (request,) = xero.requests_to("PUT", "/api.xro/2.0/Invoices")
+    assert request.headers["idempotency-key"] == "crm-invoice-7"
+    sent = request.json()["Invoices"][0]
+    assert (sent["Type"], sent["Status"], sent["CurrencyCode"]) == ("ACCREC", "DRAFT", "NZD")
+    assert sent["LineAmountTypes"] == "Exclusive"
+    assert sent["LineItems"] == [
+        {"Description": "Consulting", "Quantity": 2.0, "UnitAmount": 150.0, "AccountCode": "200"}
+    ]
+    assert sent["Contact"]["ContactID"] == "a3675fc4-f8dd-4f03-ba5b-f1870566bcd7"
+
+
+def test_a_429_says_when_to_retry_without_sleeping_or_retrying(xero, connection):
+    xero.add(
+        "GET",
+        "/api.xro/2.0/Organisation",
+        Reply(429, None, {"Retry-After": "37", "X-Rate-Limit-Problem": "minute"}),
+    )
+    started = time.monotonic()
+    with pytest.raises(XeroError) as excinfo:
+        client.get_organisation(connection)
+    assert time.monotonic() - started < 2
+    assert excinfo.value.retry_after == 37
+    assert excinfo.value.message == "Xero is busy — try again in 37 seconds."
+    assert len(xero.requests_to("GET", "/api.xro/2.0/Organisation")) == 1
+
+
+def test_a_5xx_is_a_retryable_error(xero, connection):
+    xero.add("GET", "/api.xro/2.0/Organisation", Reply(503, {"Title": "Service Unavailable"}))
+    with pytest.raises(XeroError) as excinfo:
+        client.get_organisation(connection)
+    assert excinfo.value.retryable
+    assert "HTTP 503" in excinfo.value.message
+
+
+def test_a_timed_out_create_is_not_sent_twice(xero, connection, settings):
+    settings.XERO_READ_TIMEOUT = 1
+    xero.add("PUT", "/api.xro/2.0/Invoices", Reply(200, example("getInvoices"), delay=1.5))
+    draft = InvoiceDraft(contact_id="c", line_items=(LineItem("x", Decimal(1), Decimal(1)),))
+    with pytest.raises(XeroError) as excinfo:
+        client.create_invoice_draft(connection, draft, idempotency_key="once")
+    assert excinfo.value.code == "timeout"
+    time.sleep(0.7)
+    assert len(xero.requests_to("PUT", "/api.xro/2.0/Invoices")) == 1
+
+
+def test_a_refused_token_is_refreshed_once_and_the_call_repeated(xero, connection):
+    xero.add(
+        "GET",
+        "/api.xro/2.0/Organisation",
+        Reply(401, {"Title": "Unauthorized", "Status": 401, "Detail": "TokenExpired"}),
+        Reply(200, example("getOrganisations")),
+    )
+    xero.add("POST", "/connect/token", token_reply(access="access-2", refresh="refresh-2"))
+    client.get_organisation(connection)
+    calls = xero.requests_to("GET", "/api.xro/2.0/Organisation")
+    assert [c.headers["authorization"] for c in calls] == ["Bearer access-1", "Bearer access-2"]
+    (token_call,) = xero.requests_to("POST", "/connect/token")
+    assert token_call.form() == {"grant_type": "refresh_token", "refresh_token": "refresh-1"}
+    connection.refresh_from_db()
+    assert (connection.access_token, connection.refresh_token) == ("access-2", "refresh-2")
+
+
+def test_a_token_near_expiry_is_refreshed_before_the_call(xero, db):
+    connection = make_connection(expires_at=timezone.now() + timedelta(seconds=30))
+    xero.add("POST", "/connect/token", token_reply(access="access-new"))
+    xero.add("GET", "/api.xro/2.0/Organisation", Reply(200, example("getOrganisations")))
+    client.get_organisation(connection)
+    (call,) = xero.requests_to("GET", "/api.xro/2.0/Organisation")
+    assert call.headers["authorization"] == "Bearer access-new"
+    connection.refresh_from_db()
+    assert connection.token_refreshed_at is not None
+    assert connection.access_token_expires_at > timezone.now() + timedelta(minutes=25)
+
+
+def test_an_invalid_grant_marks_the_connection_for_reconnecting(xero, db):
+    connection = make_connection(expires_at=timezone.now() - timedelta(minutes=1))
+    xero.add("POST", "/connect/token", Reply(400, {"error": "invalid_grant"}))
+    with pytest.raises(XeroError) as excinfo:
+        client.get_organisation(connection)
+    assert excinfo.value.reconnect
+    connection.refresh_from_db()
+    assert connection.health == XeroConnection.Health.NEEDS_RECONNECT
+    assert "invalid_grant" in connection.health_detail
+    # Later calls do not hammer Xero with the dead grant.
+    with pytest.raises(XeroError):
+        client.get_organisation(connection)
+    assert len(xero.requests_to("POST", "/connect/token")) == 1
+    assert not xero.requests_to("GET", "/api.xro/2.0/Organisation")
+
+
+def test_a_403_says_the_organisation_must_be_reconnected(xero, connection):
+    xero.add(
+        "GET",
+        "/api.xro/2.0/Organisation",
+        Reply(403, {"Title": "Forbidden", "Status": 403, "Detail": "AuthenticationUnsuccessful"}),
+    )
+    with pytest.raises(XeroError) as excinfo:
+        client.get_organisation(connection)
+    assert excinfo.value.reconnect
+    assert "AuthenticationUnsuccessful" in excinfo.value.message
+
+
+def test_list_tenants_reads_the_connections(xero):
+    from linking.xero.types import TokenSet
+    from tests.linking.conftest import connections_example
+
+    xero.add("GET", "/connections", Reply(200, connections_example()))
+    tokens = TokenSet("a", "r", timezone.now() + timedelta(minutes=30), [])
+    (tenant,) = client.list_tenants(tokens)
+    assert tenant.tenant_id == "fe79f7dd-b6d4-4a92-ba7b-538af6289c58"
+    assert tenant.connection_id == "7cb59f93-2964-421d-bb5e-a0f7a4572a44"
+    assert tenant.tenant_name == "Demo Company (NZ)"
+
+
+def test_delete_connection_uses_the_connection_id_not_the_tenant_id(xero, connection):
+    xero.add("DELETE", f"/connections/{connection.connection_id}", Reply(204))
+    client.delete_connection(connection)
+    assert len(xero.requests_to("DELETE", f"/connections/{connection.connection_id}")) == 1
