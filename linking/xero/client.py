@@ -50,6 +50,9 @@ T = TypeVar("T")
 # https://developer.xero.com/documentation/api/accounting/invoices#optional-parameters-for-get-invoices
 MAX_PAGE_SIZE = 1000
 
+# The SDK would send a Python bool as "True"; the spec (and Prism) want "true".
+TRUE = "true"
+
 # urllib3 under the SDK would retry a 429 and sleep for Retry-After, and re-send a PUT whose
 # answer timed out. Retry only connection failures (nothing was sent); we decide the rest.
 _RETRY = Retry(
@@ -422,7 +425,7 @@ def search_contacts(
     if ids := list(ids):
         kwargs["i_ds"] = ids
     if include_archived:
-        kwargs["include_archived"] = True
+        kwargs["include_archived"] = TRUE
     result = _call(
         connection,
         lambda api: api.get_contacts(connection.tenant_id, **kwargs, _request_timeout=_timeout()),
@@ -450,7 +453,6 @@ def create_contact(
         lambda api: api.create_contacts(
             connection.tenant_id,
             body,
-            summarize_errors=True,
             idempotency_key=idempotency_key[:128],
             _request_timeout=_timeout(),
         ),
@@ -531,7 +533,7 @@ def list_invoices(
     if modified_since:
         kwargs["if_modified_since"] = modified_since
     if summary_only:
-        kwargs["summary_only"] = True
+        kwargs["summary_only"] = TRUE
 
     invoices: list[Invoice] = []
     page = 1
@@ -571,7 +573,6 @@ def create_invoice_draft(
         lambda api: api.create_invoices(
             connection.tenant_id,
             body,
-            summarize_errors=True,
             idempotency_key=idempotency_key[:128],
             _request_timeout=_timeout(),
         ),
