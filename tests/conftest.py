@@ -7,6 +7,12 @@ import pytest
 from tests.factories import SocialAccountFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing passwords slowly is the point in production, and only slows tests down."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def sso_admin(db):
     user = UserFactory(is_staff=True, first_name="Ada", last_name="Admin")

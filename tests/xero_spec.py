@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = Path(os.environ.get("XERO_SPEC_DIR", ROOT.parent / "shared" / "xero"))
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """YAML without timestamp parsing: the spec's date strings stay strings, as on the wire."""
 
 
