@@ -67,7 +67,9 @@ _POOL = urllib3.PoolManager(
 def _api_client(token: dict) -> ApiClient:
     """An SDK client that sends this token and cannot refresh it by itself."""
     configuration = Configuration()  # a copy of the SDK's singleton default
-    configuration.oauth2_token = OAuth2Token()  # no client credentials: no hidden refresh
+    # No client credentials, so the SDK cannot refresh behind our lock's back; and no expiry
+    # buffer of its own: tokens.fresh_connection decides when a token is due.
+    configuration.oauth2_token = OAuth2Token(expiration_buffer=0)
     client = ApiClient(
         configuration,
         oauth2_token_getter=lambda: token,
@@ -401,7 +403,7 @@ def get_organisation(connection: XeroConnection) -> Organisation:
     """The connected organisation: name, base currency, country, short code."""
     result = _call(
         connection,
-        lambda api: api.get_organisations(connection.tenant_id, _request_timeout=_timeout()),
+        lambda api: api.get_organisations(str(connection.tenant_id), _request_timeout=_timeout()),
     )
     return _organisation(result.organisations[0])
 
@@ -428,7 +430,9 @@ def search_contacts(
         kwargs["include_archived"] = TRUE
     result = _call(
         connection,
-        lambda api: api.get_contacts(connection.tenant_id, **kwargs, _request_timeout=_timeout()),
+        lambda api: api.get_contacts(
+            str(connection.tenant_id), **kwargs, _request_timeout=_timeout()
+        ),
     )
     return [_contact(c) for c in result.contacts or []]
 
@@ -437,7 +441,9 @@ def get_contact(connection: XeroConnection, contact_id: str) -> Contact:
     """One contact by id (archived ones too); XeroError code "not_found" when it is gone."""
     result = _call(
         connection,
-        lambda api: api.get_contact(connection.tenant_id, contact_id, _request_timeout=_timeout()),
+        lambda api: api.get_contact(
+            str(connection.tenant_id), contact_id, _request_timeout=_timeout()
+        ),
     )
     return _contact(result.contacts[0])
 
@@ -451,7 +457,7 @@ def create_contact(
     result = _call(
         connection,
         lambda api: api.create_contacts(
-            connection.tenant_id,
+            str(connection.tenant_id),
             body,
             idempotency_key=idempotency_key[:128],
             _request_timeout=_timeout(),
@@ -468,7 +474,7 @@ def update_contact(
     result = _call(
         connection,
         lambda api: api.update_contact(
-            connection.tenant_id,
+            str(connection.tenant_id),
             contact_id,
             body,
             idempotency_key=idempotency_key[:128],
@@ -541,7 +547,7 @@ def list_invoices(
         result = _call(
             connection,
             lambda api, page=page: api.get_invoices(
-                connection.tenant_id, page=page, **kwargs, _request_timeout=_timeout()
+                str(connection.tenant_id), page=page, **kwargs, _request_timeout=_timeout()
             ),
         )
         batch = result.invoices or []
@@ -557,7 +563,9 @@ def get_invoice(connection: XeroConnection, invoice_id: str) -> Invoice:
     """One invoice or bill with its line items."""
     result = _call(
         connection,
-        lambda api: api.get_invoice(connection.tenant_id, invoice_id, _request_timeout=_timeout()),
+        lambda api: api.get_invoice(
+            str(connection.tenant_id), invoice_id, _request_timeout=_timeout()
+        ),
     )
     return _invoice(result.invoices[0])
 
@@ -571,7 +579,7 @@ def create_invoice_draft(
     result = _call(
         connection,
         lambda api: api.create_invoices(
-            connection.tenant_id,
+            str(connection.tenant_id),
             body,
             idempotency_key=idempotency_key[:128],
             _request_timeout=_timeout(),

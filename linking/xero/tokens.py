@@ -18,6 +18,7 @@ from django.utils import timezone
 from linking.models import XeroConnection
 from linking.xero import oauth
 from linking.xero.errors import XeroError
+from linking.xero.types import TokenSet
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,22 @@ def fresh_connection(connection: XeroConnection) -> XeroConnection:
         raise _needs_reconnect(connection)
     if is_fresh(connection):
         return connection
+    if connection.pk is None:
+        # Not stored yet (being connected): nobody else holds this token, so no lock is needed.
+        _store(connection, oauth.refresh(connection.refresh_token))
+        return connection
     return refresh_locked(connection.pk)
+
+
+def _store(connection: XeroConnection, tokens: TokenSet) -> None:
+    connection.store_tokens(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token or connection.refresh_token,
+        expires_at=tokens.expires_at,
+        scopes=tokens.scopes or connection.scopes,
+    )
+    connection.token_refreshed_at = timezone.now()
+    connection.health, connection.health_detail = XeroConnection.Health.OK, ""
 
 
 def refresh_locked(
@@ -73,14 +89,7 @@ def refresh_locked(
             connection.save(update_fields=["health", "health_detail"])
             failure = exc
         else:
-            connection.store_tokens(
-                access_token=tokens.access_token,
-                refresh_token=tokens.refresh_token or connection.refresh_token,
-                expires_at=tokens.expires_at,
-                scopes=tokens.scopes or connection.scopes,
-            )
-            connection.token_refreshed_at = timezone.now()
-            connection.health, connection.health_detail = XeroConnection.Health.OK, ""
+            _store(connection, tokens)
             connection.save()
             log.info("Refreshed the Xero token of %s", connection.tenant_name)
     if failure:
