@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Set up everything and run the demo at http://127.0.0.1:8000 (SQLite, in-process tasks).
+# Set up everything and run the demo at http://127.0.0.1:8000 (SQLite, in-process tasks), with the
+# built-in Xero sandbox at http://127.0.0.1:8001 standing in for Xero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 .venv/bin/python manage.py migrate --no-input
 .venv/bin/python manage.py seed_demo
+.venv/bin/python manage.py seed_sandbox
+
+sandbox_pid=""
+if [ -z "${XERO_CLIENT_ID:-}" ]; then
+  .venv/bin/python manage.py runsandbox 127.0.0.1:8001 &
+  sandbox_pid=$!
+fi
+trap '[ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null || true' EXIT INT TERM
+
 echo
-echo "Open http://127.0.0.1:8000 and sign in with the demo admin above. Ctrl-C stops the server."
-exec .venv/bin/python manage.py runserver 127.0.0.1:8000
+echo "Open http://127.0.0.1:8000 and choose \"Sign in with Xero\" (the sandbox) and \"Demo Admin\","
+echo "or sign in with the demo admin's email and password above. Ctrl-C stops both servers."
+.venv/bin/python manage.py runserver 127.0.0.1:8000

@@ -6,6 +6,8 @@ import pytest
 
 from tests.factories import SocialAccountFactory, UserFactory
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

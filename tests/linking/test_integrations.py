@@ -195,9 +195,10 @@ def test_disconnect_removes_the_connection_in_xero_revokes_and_forgets(
     connection = make_connection()
     xero.add("DELETE", f"/connections/{connection.connection_id}", Reply(204))
     xero.add("POST", "/connect/revocation", Reply(200))
-    assert "Disconnect Demo Company (NZ)?" in sso_admin_client.get(
-        "/integrations/xero/disconnect"
-    ).content.decode()
+    assert (
+        "Disconnect Demo Company (NZ)?"
+        in sso_admin_client.get("/integrations/xero/disconnect").content.decode()
+    )
     response = sso_admin_client.post("/integrations/xero/disconnect", follow=True)
     assert "Disconnected from Demo Company (NZ)." in response.content.decode()
     assert not XeroConnection.objects.exists()

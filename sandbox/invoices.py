@@ -1,0 +1,577 @@
+"""Invoices and bills: validation, totals, saving and serialisation in Xero's shape.
+
+https://developer.xero.com/documentation/api/accounting/invoices
+Tax is kept simple: one rate per organisation (GST 10% in AU, 15% in NZ) on the default tax
+types, 0% on the exempt ones. Amounts are Decimals rounded half up to cents.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from sandbox import contacts, wire
+from sandbox.models import Contact, Invoice, Organisation
+from sandbox.where import Field
+
+TYPES = ("ACCREC", "ACCPAY")
+STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
+CREATE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
+# https://developer.xero.com/documentation/api/accounting/types#invoice-status-codes
+TRANSITIONS = {
+    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"SUBMITTED", "DRAFT", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"AUTHORISED", "VOIDED"},
+    "PAID": set(),
+    "VOIDED": set(),
+    "DELETED": set(),
+}
+LINE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
+ZERO_TAX_TYPES = {
+    "NONE",
+    "EXEMPTOUTPUT",
+    "EXEMPTINPUT",
+    "EXEMPTEXPENSES",
+    "BASEXCLUDED",
+    "ZERORATED",
+    "ZERORATEDOUTPUT",
+    "ZERORATEDINPUT",
+}
+# Units of the foreign currency per unit of the base currency, as Xero's CurrencyRate.
+RATES = {
+    "AUD": {"NZD": "1.090000", "USD": "0.650000", "EUR": "0.600000", "GBP": "0.510000"},
+    "NZD": {"AUD": "0.920000", "USD": "0.590000", "EUR": "0.550000", "GBP": "0.470000"},
+}
+# The demo organisations' chart of accounts (codes only).
+ACCOUNT_CODES = {
+    "090", "091", "200", "210", "260", "270", "300", "310", "320", "400", "404", "408", "412",
+    "416", "420", "425", "429", "433", "437", "441", "445", "449", "453", "461", "469", "473",
+    "477", "485", "489", "493", "494", "610", "630", "710", "720", "800", "820", "960",
+}  # fmt: skip
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+NIL_GUID = "00000000-0000-0000-0000-000000000000"
+
+FIELDS = {
+    "Type": Field("string", "type"),
+    "InvoiceID": Field("guid", "invoice_id"),
+    "InvoiceNumber": Field("string", "number"),
+    "Reference": Field("string", "reference"),
+    "Status": Field("string", "status"),
+    "Date": Field("date", "date"),
+    "DueDate": Field("date", "due_date"),
+    "ExpectedPaymentDate": Field("date", "expected_payment_date"),
+    "PlannedPaymentDate": Field("date", "planned_payment_date"),
+    "FullyPaidOnDate": Field("date", "fully_paid_on_date"),
+    "UpdatedDateUTC": Field("datetime", "updated"),
+    "CurrencyCode": Field("string", "currency"),
+    "CurrencyRate": Field("number", "currency_rate"),
+    "LineAmountTypes": Field("string", "line_amount_types"),
+    "SubTotal": Field("number", "sub_total"),
+    "TotalTax": Field("number", "total_tax"),
+    "Total": Field("number", "total"),
+    "AmountDue": Field("number", "amount_due"),
+    "AmountPaid": Field("number", "amount_paid"),
+    "AmountCredited": Field("number", "amount_credited"),
+    "SentToContact": Field("bool", "sent_to_contact"),
+    "Contact.ContactID": Field("guid", "contact__contact_id"),
+    "Contact.Name": Field("string", "contact__name"),
+    "Contact.ContactNumber": Field("string", "contact__contact_number"),
+}
+
+
+@dataclass
+class Outcome:
+    """One submitted invoice after validation: the unsaved row, or the error messages."""
+
+    submitted: Mapping[str, Any]
+    invoice: Invoice | None = None
+    errors: list[str] = field(default_factory=list)
+    created: bool = False
+
+
+def round_cents(value: Decimal) -> Decimal:
+    """Half-up rounding to cents."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# ------------------------------------------------------------------------------- serialising
+
+
+def serialize(
+    invoice: Invoice,
+    contact: Mapping[str, Any],
+    *,
+    lines: bool = True,
+    summary: bool = False,
+    unit_places: int = 2,
+) -> dict[str, Any]:
+    """The invoice as Xero returns it; `lines=False` leaves out LineItems (unpaged lists)."""
+    doc = invoice.document
+    data: dict[str, Any] = {
+        "Type": invoice.type,
+        "InvoiceID": str(invoice.invoice_id),
+        "InvoiceNumber": invoice.number,
+        "Reference": invoice.reference,
+    }
+    if not summary:
+        data["Payments"] = [_payment(p) for p in doc.get("Payments", [])]
+        data["CreditNotes"] = []
+        data["Prepayments"] = []
+        data["Overpayments"] = []
+    data.update(
+        AmountDue=wire.money(invoice.amount_due),
+        AmountPaid=wire.money(invoice.amount_paid),
+        AmountCredited=wire.money(invoice.amount_credited),
+        SentToContact=invoice.sent_to_contact,
+        CurrencyRate=wire.number(invoice.currency_rate, 6),
+        IsDiscounted=any(line.get("DiscountRate") for line in doc.get("LineItems", [])),
+        HasAttachments=False,
+        HasErrors=False,
+        Contact=contact,
+        DateString=wire.date_string(invoice.date),
+        Date=wire.ms_date(invoice.date),
+    )
+    if invoice.due_date:
+        data["DueDateString"] = wire.date_string(invoice.due_date)
+        data["DueDate"] = wire.ms_date(invoice.due_date)
+    for name, column in (
+        ("ExpectedPaymentDate", "expected_payment_date"),
+        ("PlannedPaymentDate", "planned_payment_date"),
+    ):
+        if getattr(invoice, column):
+            data[name] = wire.ms_date(getattr(invoice, column))
+    data["Status"] = invoice.status
+    data["LineAmountTypes"] = invoice.line_amount_types
+    if lines and not summary:
+        data["LineItems"] = [_line(line, unit_places) for line in doc.get("LineItems", [])]
+    data.update(
+        SubTotal=wire.money(invoice.sub_total),
+        TotalTax=wire.money(invoice.total_tax),
+        Total=wire.money(invoice.total),
+        UpdatedDateUTC=wire.ms_datetime(invoice.updated),
+        CurrencyCode=invoice.currency,
+    )
+    if invoice.fully_paid_on_date:
+        data["FullyPaidOnDate"] = wire.ms_date(invoice.fully_paid_on_date)
+    if doc.get("Url"):
+        data["Url"] = doc["Url"]
+    return data
+
+
+def _payment(payment: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "PaymentID": payment["PaymentID"],
+        "Date": wire.ms_date(date.fromisoformat(payment["Date"])),
+        "Amount": wire.money(payment["Amount"]),
+        "CurrencyRate": wire.number(payment.get("CurrencyRate", "1"), 6),
+        "HasAccount": False,
+        "HasValidationErrors": False,
+    }
+
+
+def _line(line: Mapping[str, Any], unit_places: int) -> dict[str, Any]:
+    data: dict[str, Any] = {"Description": line.get("Description", "")}
+    if line.get("ItemCode"):
+        data["ItemCode"] = line["ItemCode"]
+    data.update(
+        UnitAmount=wire.number(line["UnitAmount"], unit_places),
+        TaxType=line["TaxType"],
+        TaxAmount=wire.money(line["TaxAmount"]),
+        LineAmount=wire.money(line["LineAmount"]),
+    )
+    if line.get("AccountCode"):
+        data["AccountCode"] = line["AccountCode"]
+    data["Tracking"] = line.get("Tracking", [])
+    data["Quantity"] = wire.number(line["Quantity"], 4)
+    if line.get("DiscountRate"):
+        data["DiscountRate"] = wire.money(line["DiscountRate"])
+    data["LineItemID"] = line["LineItemID"]
+    data["ValidationErrors"] = []
+    return data
+
+
+# ---------------------------------------------------------------------------- the arithmetic
+
+
+def tax_rate(organisation: Organisation, tax_type: str) -> Decimal:
+    """The rate of a tax type in this organisation (0 for exempt types)."""
+    return Decimal("0") if tax_type in ZERO_TAX_TYPES else organisation.tax_rate
+
+
+def default_tax_type(organisation: Organisation, invoice_type: str, line_amount_types: str) -> str:
+    """The tax type a line gets when none is given."""
+    if line_amount_types == "NoTax":
+        return "NONE"
+    if invoice_type == "ACCREC":
+        return organisation.sales_tax_type
+    return organisation.purchases_tax_type
+
+
+def price_line(
+    organisation: Organisation,
+    raw: Mapping[str, Any],
+    invoice_type: str,
+    line_amount_types: str,
+    unit_places: int,
+    errors: list[str],
+) -> dict[str, Any] | None:
+    """A stored line item (amounts as strings) from a submitted one, or None on errors."""
+    if not isinstance(raw, Mapping):
+        errors.append("A line item must be a JSON object.")
+        return None
+    try:
+        given_amount = _decimal_or_none(raw.get("LineAmount"))
+        quantity = _decimal_or_none(raw.get("Quantity"))
+        unit = _decimal_or_none(raw.get("UnitAmount"))
+        discount = _decimal_or_none(raw.get("DiscountRate")) or Decimal("0")
+        given_tax = _decimal_or_none(raw.get("TaxAmount"))
+    except ValueError as exc:
+        errors.append(f"Line item amounts must be numbers ({exc}).")
+        return None
+    description = wire.clean_text(str(raw.get("Description") or "")).strip()
+    if not description and unit is None and given_amount is None:
+        errors.append("Description needs to be at least 1 char long")
+        return None
+    quantity = Decimal("1") if quantity is None else quantity
+    if unit is None:
+        unit = given_amount / quantity if given_amount is not None and quantity else Decimal("0")
+    unit = unit.quantize(Decimal(1).scaleb(-unit_places), rounding=ROUND_HALF_UP)
+    amount = round_cents(quantity * unit * (100 - discount) / 100)
+    if given_amount is not None and round_cents(given_amount) != amount:
+        errors.append(
+            f"The line total {round_cents(given_amount)} does not match the expected "
+            f"line total {amount}"
+        )
+    tax_type = str(raw.get("TaxType") or "") or default_tax_type(
+        organisation, invoice_type, line_amount_types
+    )
+    if line_amount_types == "NoTax":
+        tax_type = "NONE"
+    if tax_type not in ZERO_TAX_TYPES | {
+        organisation.sales_tax_type,
+        organisation.purchases_tax_type,
+    }:
+        errors.append(
+            f"The TaxType code '{tax_type}' does not exist or cannot be used for this type "
+            "of transaction."
+        )
+    account = str(raw.get("AccountCode") or "").strip()
+    if account and account not in ACCOUNT_CODES:
+        errors.append(f"Account code '{account}' is not a valid code for this document.")
+    rate = tax_rate(organisation, tax_type)
+    if given_tax is not None:
+        tax = round_cents(given_tax)
+    elif line_amount_types == "Inclusive":
+        tax = round_cents(amount * rate / (1 + rate))
+    else:
+        tax = round_cents(amount * rate)
+    line = {
+        "LineItemID": str(raw.get("LineItemID") or uuid.uuid4()),
+        "Description": description,
+        "Quantity": str(quantity.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)),
+        "UnitAmount": str(unit),
+        "AccountCode": account,
+        "TaxType": tax_type,
+        "TaxAmount": str(tax),
+        "LineAmount": str(amount),
+        "Tracking": raw.get("Tracking") if isinstance(raw.get("Tracking"), list) else [],
+    }
+    if raw.get("ItemCode"):
+        line["ItemCode"] = str(raw["ItemCode"])
+    if discount:
+        line["DiscountRate"] = str(round_cents(discount))
+    return line
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return wire.parse_decimal(value)
+
+
+def apply_totals(invoice: Invoice, lines: list[dict[str, Any]]) -> None:
+    """SubTotal, TotalTax, Total and AmountDue from the lines (SubTotal + TotalTax = Total)."""
+    amounts = sum((Decimal(line["LineAmount"]) for line in lines), ZERO)
+    tax = sum((Decimal(line["TaxAmount"]) for line in lines), ZERO)
+    if invoice.line_amount_types == "Inclusive":
+        invoice.sub_total, invoice.total = amounts - tax, amounts
+    else:
+        invoice.sub_total, invoice.total = amounts, amounts + tax
+    invoice.total_tax = tax
+    settle(invoice)
+
+
+def settle(invoice: Invoice) -> None:
+    """AmountDue: Total less payments and credits; nothing is due on a voided or deleted one."""
+    if invoice.status in ("VOIDED", "DELETED"):
+        invoice.amount_due = ZERO
+    else:
+        invoice.amount_due = invoice.total - invoice.amount_paid - invoice.amount_credited
+
+
+def currency_rate(organisation: Organisation, currency: str) -> Decimal:
+    """The sandbox's fixed rate of `currency` against the base currency."""
+    if currency == organisation.base_currency:
+        return Decimal("1")
+    return Decimal(RATES[organisation.base_currency][currency])
+
+
+def next_number(organisation: Organisation) -> str:
+    """The next automatic sales invoice number: INV-nnnn after the highest one."""
+    last = (
+        Invoice.objects.filter(
+            organisation=organisation, type="ACCREC", number__regex=r"^INV-[0-9]+$"
+        )
+        .annotate(width=Length("number"))
+        .order_by("-width", "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    following = int(last[4:]) + 1 if last else 1
+    return f"INV-{following:04d}"
+
+
+def search_text(invoice: Invoice) -> str:
+    """The lowercased text that searchTerm matches: InvoiceNumber and Reference."""
+    return "\n".join(p.lower() for p in (invoice.number, invoice.reference) if p)
+
+
+# -------------------------------------------------------------------------------- validating
+
+
+class _Builder:
+    """Applies one submitted invoice to a new or existing row, collecting Xero's errors."""
+
+    def __init__(
+        self, organisation: Organisation, data: Mapping[str, Any], existing: Invoice | None
+    ) -> None:
+        self.organisation = organisation
+        self.data = data
+        self.existing = existing
+        self.errors: list[str] = []
+        self.invoice = existing or Invoice(
+            organisation=organisation,
+            invoice_id=uuid.uuid4(),
+            status="DRAFT",
+            line_amount_types="Exclusive",
+            currency=organisation.base_currency,
+            currency_rate=Decimal("1"),
+            amount_paid=ZERO,
+            amount_credited=ZERO,
+            date=timezone.now().date(),
+            document={},
+        )
+        self.invoice.document = dict(self.invoice.document)
+
+    def has(self, name: str) -> bool:
+        return name in self.data and self.data[name] is not None
+
+    def build(self, unit_places: int, numbers_taken: set[str]) -> Outcome:
+        self.type_and_status()
+        self.contact()
+        self.dates()
+        self.currency()
+        self.texts(numbers_taken)
+        if not self.errors:
+            self.lines(unit_places)
+        self.invoice.updated = timezone.now()
+        self.invoice.search_text = search_text(self.invoice)
+        return Outcome(self.data, self.invoice, self.errors, created=self.existing is None)
+
+    def type_and_status(self) -> None:
+        invoice = self.invoice
+        if self.existing is None:
+            kind = str(self.data.get("Type") or "").upper()
+            if not kind:
+                self.errors.append("Invoice Type must be specified")
+            elif kind not in TYPES:
+                self.errors.append(f"Invoice Type {kind} is not supported")
+            invoice.type = kind
+        status = str(self.data.get("Status") or invoice.status).upper()
+        if self.existing is None and status not in CREATE_STATUSES:
+            self.errors.append("Invoice not of valid status for creation")
+        elif self.existing is not None and status not in TRANSITIONS[self.existing.status]:
+            self.errors.append("Invoice not of valid status for modification")
+        elif self.existing is not None and status == "VOIDED" and invoice.amount_paid:
+            self.errors.append(
+                "This document cannot be voided as it has a payment allocated to it."
+            )
+        invoice.status = status
+        if self.has("LineAmountTypes"):
+            key = str(self.data["LineAmountTypes"]).lower()
+            if key not in LINE_AMOUNT_TYPES:
+                self.errors.append("LineAmountTypes must be Exclusive, Inclusive or NoTax.")
+            else:
+                invoice.line_amount_types = LINE_AMOUNT_TYPES[key]
+
+    def contact(self) -> None:
+        given = self.data.get("Contact")
+        if given is None and self.existing is not None:
+            return
+        contact_id = given.get("ContactID") if isinstance(given, Mapping) else None
+        if not contact_id:
+            self.errors.append("A Contact must be specified for this type of transaction")
+            return
+        try:
+            key = uuid.UUID(str(contact_id))
+        except ValueError:
+            key = None
+        found = Contact.objects.filter(organisation=self.organisation, contact_id=key).first()
+        if key is None or found is None:
+            self.errors.append(f"The contact with ContactID {contact_id} could not be found.")
+            return
+        self.invoice.contact = found
+
+    def dates(self) -> None:
+        invoice = self.invoice
+        for name, column in (
+            ("Date", "date"),
+            ("DueDate", "due_date"),
+            ("ExpectedPaymentDate", "expected_payment_date"),
+            ("PlannedPaymentDate", "planned_payment_date"),
+        ):
+            if self.has(name):
+                try:
+                    setattr(invoice, column, wire.parse_date(self.data[name]))
+                except ValueError:
+                    self.errors.append(f"{name} is not a valid date.")
+        if invoice.due_date is None and invoice.status in ("SUBMITTED", "AUTHORISED"):
+            invoice.due_date = invoice.date + timedelta(days=30)
+
+    def currency(self) -> None:
+        invoice = self.invoice
+        if self.has("CurrencyCode"):
+            code = str(self.data["CurrencyCode"]).upper()
+            allowed = {self.organisation.base_currency, *RATES[self.organisation.base_currency]}
+            if code not in allowed:
+                self.errors.append(f"The currency {code} is not enabled for this organisation.")
+                return
+            invoice.currency = code
+            invoice.currency_rate = currency_rate(self.organisation, code)
+        if self.has("CurrencyRate") and invoice.currency != self.organisation.base_currency:
+            try:
+                rate = wire.parse_decimal(self.data["CurrencyRate"])
+            except ValueError:
+                rate = Decimal("0")
+            if rate <= 0:
+                self.errors.append("CurrencyRate must be a positive number.")
+            else:
+                invoice.currency_rate = rate.quantize(Decimal("0.000001"))
+
+    def texts(self, numbers_taken: set[str]) -> None:
+        invoice = self.invoice
+        if self.has("Reference"):
+            invoice.reference = wire.clean_text(str(self.data["Reference"])).strip()[:255]
+        if self.has("Url"):
+            invoice.document["Url"] = str(self.data["Url"])
+        if self.has("SentToContact"):
+            invoice.sent_to_contact = bool(self.data["SentToContact"])
+        if self.has("InvoiceNumber"):
+            number = wire.clean_text(str(self.data["InvoiceNumber"])).strip()
+            if len(number) > 255:
+                self.errors.append("InvoiceNumber must be 255 characters or less.")
+            changed = self.existing is None or number != self.existing.number
+            if invoice.type == "ACCREC" and changed and number.lower() in numbers_taken:
+                self.errors.append("Invoice # must be unique.")
+            invoice.number = number
+        elif self.existing is None and invoice.type == "ACCREC" and not self.errors:
+            invoice.number = _unused_number(self.organisation, numbers_taken)
+        if invoice.type == "ACCREC" and invoice.number:
+            numbers_taken.add(invoice.number.lower())
+
+    def lines(self, unit_places: int) -> None:
+        invoice = self.invoice
+        if self.has("LineItems") or self.existing is None:
+            raw_lines = self.data.get("LineItems") or []
+            if not isinstance(raw_lines, list):
+                self.errors.append("LineItems must be a list.")
+                return
+            priced = [
+                price_line(
+                    self.organisation,
+                    raw,
+                    invoice.type,
+                    invoice.line_amount_types,
+                    unit_places,
+                    self.errors,
+                )
+                for raw in raw_lines
+            ]
+            invoice.document["LineItems"] = [line for line in priced if line]
+        if invoice.status == "AUTHORISED" and not invoice.document.get("LineItems"):
+            self.errors.append("An approved invoice must have at least one line item.")
+        apply_totals(invoice, invoice.document.get("LineItems", []))
+
+
+def _unused_number(organisation: Organisation, taken: set[str]) -> str:
+    number = next_number(organisation)
+    while number.lower() in taken:
+        number = f"INV-{int(number[4:]) + 1:04d}"
+    return number
+
+
+def numbers_in_use(organisation: Organisation) -> set[str]:
+    """Lowercased sales invoice numbers already used in the organisation."""
+    rows = Invoice.objects.filter(organisation=organisation, type="ACCREC").exclude(number="")
+    return {n.lower() for n in rows.values_list("number", flat=True)}
+
+
+def validate_batch(
+    organisation: Organisation,
+    items: list[Any],
+    *,
+    unit_places: int = 2,
+    path_invoice: Invoice | None = None,
+) -> list[Outcome]:
+    """Validate submitted invoices in order (each seeing the numbers the earlier ones took)."""
+    taken = numbers_in_use(organisation)
+    outcomes = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            outcomes.append(Outcome({}, errors=["An invoice must be a JSON object."]))
+            continue
+        existing = path_invoice or _existing(organisation, item)
+        outcomes.append(_Builder(organisation, item, existing).build(unit_places, taken))
+    return outcomes
+
+
+def _existing(organisation: Organisation, item: Mapping[str, Any]) -> Invoice | None:
+    if not item.get("InvoiceID"):
+        return None
+    try:
+        invoice_id = uuid.UUID(str(item["InvoiceID"]))
+    except ValueError:
+        return None
+    return (
+        Invoice.objects.select_related("contact")
+        .filter(organisation=organisation, invoice_id=invoice_id)
+        .first()
+    )
+
+
+def error_element(outcome: Outcome) -> dict[str, Any]:
+    """A failing element as Xero echoes it: the submitted invoice plus ValidationErrors."""
+    element = wire.scrub(dict(outcome.submitted))
+    element.setdefault("InvoiceID", NIL_GUID)
+    element["HasErrors"] = True
+    element["ValidationErrors"] = [{"Message": message} for message in outcome.errors]
+    return element
+
+
+def mark_contact_roles(invoice: Invoice) -> None:
+    """IsCustomer / IsSupplier follow from having sales invoices / bills."""
+    column = "is_customer" if invoice.type == "ACCREC" else "is_supplier"
+    Contact.objects.filter(pk=invoice.contact_id, **{column: False}).update(**{column: True})
+
+
+def full_contact(invoice: Invoice) -> dict[str, Any]:
+    """The invoice's contact in full (single GET and create answers)."""
+    return contacts.serialize(invoice.contact)

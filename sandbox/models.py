@@ -1,0 +1,301 @@
+"""The sandbox's state: apps, users, organisations, grants and tokens, Accounting records, knobs.
+
+Accounting records keep every field that `where`, `order` and the list filters use in an indexed
+column, and the rest of Xero's document (line items, payments, addresses, phones) as JSON.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+
+
+class App(models.Model):
+    """An app registered with the sandbox (developer.xero.com's "My Apps")."""
+
+    client_id = models.CharField(max_length=64, unique=True)
+    client_secret = models.CharField(max_length=128)
+    name = models.CharField(max_length=100)
+    redirect_uris = models.JSONField(default=list)
+    # Apps created on or after 2 March 2026 may only ask for granular scopes.
+    granular_scopes_only = models.BooleanField(default=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """A Xero organisation, i.e. a tenant."""
+
+    organisation_id = models.UUIDField(unique=True)
+    name = models.CharField(max_length=255)
+    legal_name = models.CharField(max_length=255)
+    short_code = models.CharField(max_length=16)
+    base_currency = models.CharField(max_length=3)
+    country_code = models.CharField(max_length=2)
+    version = models.CharField(max_length=16)
+    timezone = models.CharField(max_length=64)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=4)
+    sales_tax_type = models.CharField(max_length=32)
+    purchases_tax_type = models.CharField(max_length=32)
+    created = models.DateTimeField()
+    position = models.PositiveSmallIntegerField(default=0)
+    document = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class XeroUser(models.Model):
+    """Someone who can sign in to the sandbox's consent page."""
+
+    xero_userid = models.UUIDField(unique=True)
+    subject = models.CharField(max_length=32, unique=True)
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    organisations = models.ManyToManyField(Organisation, related_name="users")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "email"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Connection(models.Model):
+    """An organisation that a user connected to an app (GET /connections)."""
+
+    connection_id = models.UUIDField(unique=True, default=uuid.uuid4)
+    app = models.ForeignKey(App, on_delete=models.CASCADE)
+    user = models.ForeignKey(XeroUser, on_delete=models.CASCADE)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    auth_event_id = models.UUIDField()
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app", "user", "organisation"], name="sandbox_one_connection_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.organisation}"
+
+
+class AuthorizationCode(models.Model):
+    """A one-time code from the consent page, bound to everything the token request must repeat."""
+
+    code = models.CharField(max_length=64, unique=True)
+    app = models.ForeignKey(App, on_delete=models.CASCADE)
+    user = models.ForeignKey(XeroUser, on_delete=models.CASCADE)
+    redirect_uri = models.TextField()
+    scopes = models.TextField()
+    code_challenge = models.CharField(max_length=128, blank=True)
+    nonce = models.TextField(blank=True)
+    auth_event_id = models.UUIDField()
+    auth_time = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"code for {self.user} ({self.app})"
+
+
+class Grant(models.Model):
+    """One authorisation: the family of access and refresh tokens that came from one code."""
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE)
+    user = models.ForeignKey(XeroUser, on_delete=models.CASCADE)
+    scopes = models.TextField()
+    auth_event_id = models.UUIDField()
+    global_session_id = models.UUIDField(default=uuid.uuid4)
+    session_id = models.UUIDField(default=uuid.uuid4)
+    nonce = models.TextField(blank=True)
+    auth_time = models.DateTimeField()
+    created = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"grant {self.auth_event_id} for {self.user}"
+
+    @property
+    def scope_set(self) -> set[str]:
+        """The granted scopes as a set."""
+        return set(self.scopes.split())
+
+
+class AccessToken(models.Model):
+    """An issued access token (a signed JWT), looked up by its jti."""
+
+    jti = models.CharField(max_length=64, unique=True)
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="access_tokens")
+    created = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.jti
+
+
+class RefreshToken(models.Model):
+    """An opaque refresh token; rotated on use, replayable for a grace window after rotation."""
+
+    token = models.CharField(max_length=128, unique=True)
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="refresh_tokens")
+    created = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    successor_response = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"refresh token of grant {self.grant_id}"
+
+
+class SigningKey(models.Model):
+    """The RSA key that signs id_tokens and access tokens (published at the JWKS URI)."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_pem = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class Contact(models.Model):
+    """A Xero contact: where-able fields as columns, the rest of the document as JSON."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    contact_id = models.UUIDField(unique=True)
+    name = models.CharField(max_length=255)
+    name_lower = models.CharField(max_length=255)
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    email_lower = models.CharField(max_length=255, blank=True)
+    contact_number = models.CharField(max_length=50, blank=True)
+    account_number = models.CharField(max_length=50, blank=True)
+    company_number = models.CharField(max_length=50, blank=True)
+    tax_number = models.CharField(max_length=50, blank=True)
+    bank_account_details = models.CharField(max_length=255, blank=True)
+    default_currency = models.CharField(max_length=3, blank=True)
+    status = models.CharField(max_length=16, default="ACTIVE")
+    is_customer = models.BooleanField(default=False)
+    is_supplier = models.BooleanField(default=False)
+    updated = models.DateTimeField()
+    search_text = models.TextField(blank=True)
+    document = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "name_lower"]),
+            models.Index(fields=["organisation", "email_lower"]),
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["organisation", "updated"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invoice(models.Model):
+    """A Xero invoice (ACCREC) or bill (ACCPAY): where-able fields as columns, lines as JSON."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    invoice_id = models.UUIDField(unique=True)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invoices")
+    type = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    number = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(max_length=255, blank=True)
+    date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    expected_payment_date = models.DateField(null=True, blank=True)
+    planned_payment_date = models.DateField(null=True, blank=True)
+    fully_paid_on_date = models.DateField(null=True, blank=True)
+    updated = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    currency_rate = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal("1"))
+    line_amount_types = models.CharField(max_length=16, default="Exclusive")
+    sub_total = models.DecimalField(max_digits=18, decimal_places=2)
+    total_tax = models.DecimalField(max_digits=18, decimal_places=2)
+    total = models.DecimalField(max_digits=18, decimal_places=2)
+    amount_due = models.DecimalField(max_digits=18, decimal_places=2)
+    amount_paid = models.DecimalField(max_digits=18, decimal_places=2)
+    amount_credited = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))
+    sent_to_contact = models.BooleanField(default=False)
+    search_text = models.TextField(blank=True)
+    document = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "contact", "date"]),
+            models.Index(fields=["organisation", "date"]),
+            models.Index(fields=["organisation", "updated"]),
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["organisation", "number"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or str(self.invoice_id)
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a PUT/POST with an Idempotency-Key, replayed for repeats."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    key = models.CharField(max_length=128)
+    created = models.DateTimeField(default=timezone.now)
+    completed = models.BooleanField(default=False)
+    status = models.PositiveSmallIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField(default=b"")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="sandbox_idempotency_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Knobs(models.Model):
+    """The sandbox's settings: one row shared by the sandbox process, tests and the control page."""
+
+    latency_ms = models.PositiveIntegerField(default=0)
+    fail_next_count = models.PositiveIntegerField(default=0)
+    fail_next_status = models.PositiveSmallIntegerField(default=500)
+    # Which calls the injected failures hit: "api" (Accounting), "identity" (connections),
+    # "token" (the token endpoint) or "any".
+    fail_next_scope = models.CharField(max_length=16, default="api")
+    minute_limit = models.PositiveIntegerField(default=60)
+    day_limit = models.PositiveIntegerField(default=5000)
+    concurrent_limit = models.PositiveIntegerField(default=5)
+    app_minute_limit = models.PositiveIntegerField(default=10000)
+    access_token_lifetime = models.PositiveIntegerField(default=1800)
+    refresh_grace_seconds = models.PositiveIntegerField(default=1800)
+    webhook_url = models.URLField(blank=True, max_length=500)
+    webhook_key = models.CharField(blank=True, max_length=200)
+    webhook_sequence = models.PositiveIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "knobs"
+
+    def __str__(self) -> str:
+        return "Sandbox knobs"

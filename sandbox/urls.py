@@ -1,0 +1,46 @@
+"""The sandbox's URLconf: Xero's paths, so that one base URL stands for login.xero.com,
+identity.xero.com and api.xero.com. Served only by sandbox.wsgi (manage.py runsandbox)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from sandbox import wire
+from sandbox.views import accounting, control, identity
+
+urlpatterns = [
+    # login.xero.com
+    path("identity/connect/authorize", identity.authorize, name="sandbox_authorize"),
+    # identity.xero.com
+    path("connect/token", identity.token, name="sandbox_token"),
+    path("connect/revocation", identity.revocation, name="sandbox_revocation"),
+    path("connect/userinfo", identity.userinfo, name="sandbox_userinfo"),
+    path(".well-known/openid-configuration", identity.openid_configuration, name="sandbox_oidc"),
+    path(".well-known/openid-configuration/jwks", identity.jwks, name="sandbox_jwks"),
+    # api.xero.com (SandboxWSGIHandler lower-cases resource names: Xero's are case-insensitive,
+    # the SDK writes /Connections and /Contacts, Xero's docs /connections)
+    path("connections", identity.connections, name="sandbox_connections"),
+    path("connections/<str:connection_id>", identity.connection, name="sandbox_connection"),
+    path("api.xro/2.0/organisation", accounting.organisation),
+    path("api.xro/2.0/contacts", accounting.contact_collection),
+    path("api.xro/2.0/contacts/<str:contact_id>", accounting.contact_item),
+    path("api.xro/2.0/invoices", accounting.invoice_collection),
+    path("api.xro/2.0/invoices/<str:invoice_id>", accounting.invoice_item),
+    # The sandbox's own control page (developer tool, never deployed).
+    path("sandbox/", control.control, name="sandbox_control"),
+]
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for paths the sandbox does not serve, in Xero's plain-text form."""
+    return wire.not_found()
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 with a Xero-like problem body."""
+    return wire.problem(500, "Internal Server Error", "An error occurred in the Xero sandbox.")
+
+
+handler404 = not_found
+handler500 = server_error

@@ -1,0 +1,318 @@
+"""The Accounting API endpoints under /api.xro/2.0: Organisation, Contacts, Invoices.
+
+https://developer.xero.com/documentation/api/accounting/overview
+Every view runs behind `gateway.accounting`, which authenticates, checks the tenant and the rate
+limits, and replays Idempotency-Key repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+
+from sandbox import contacts, invoices, organisations, query, webhooks, wire
+from sandbox.gateway import ApiContext, accounting, body
+from sandbox.models import Contact, Invoice
+from sandbox.where import QueryParseError
+
+SETTINGS_READ = {"accounting.settings", "accounting.settings.read"}
+CONTACTS_READ = {"accounting.contacts", "accounting.contacts.read"}
+CONTACTS_WRITE = {"accounting.contacts"}
+INVOICES_READ = {
+    "accounting.invoices",
+    "accounting.invoices.read",
+    "accounting.transactions",
+    "accounting.transactions.read",
+}
+INVOICES_WRITE = {"accounting.invoices", "accounting.transactions"}
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _summarize_errors(request: HttpRequest) -> bool:
+    value = query.param(request.GET, "summarizeErrors")
+    return value is None or value.strip().lower() != "false"
+
+
+def _unit_places(request: HttpRequest) -> int:
+    return 4 if query.param(request.GET, "unitdp") == "4" else 2
+
+
+def _elements(request: HttpRequest, collection: str) -> list[Any] | HttpResponse:
+    try:
+        return body(request, collection)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return wire.bad_request("The request body is not valid JSON.")
+
+
+# ------------------------------------------------------------------------------ Organisation
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def organisation(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /Organisation."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    payload = wire.envelope(Organisations=[organisations.serialize(ctx.organisation)])
+    return wire.json_response(payload)
+
+
+# ---------------------------------------------------------------------------------- Contacts
+
+
+@accounting(read=CONTACTS_READ, write=CONTACTS_WRITE)
+def contact_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /Contacts (list), PUT /Contacts (create), POST /Contacts (create or update)."""
+    if request.method == "GET":
+        return _list_contacts(request, ctx)
+    if request.method in ("PUT", "POST"):
+        elements = _elements(request, "Contacts")
+        if isinstance(elements, HttpResponse):
+            return elements
+        return _save_contacts(request, ctx, contacts.validate_batch(ctx.organisation, elements))
+    return HttpResponseNotAllowed(["GET", "PUT", "POST"])
+
+
+@accounting(read=CONTACTS_READ, write=CONTACTS_WRITE)
+def contact_item(request: HttpRequest, ctx: ApiContext, contact_id: str) -> HttpResponse:
+    """GET /Contacts/{ContactID} and POST /Contacts/{ContactID} (update given fields)."""
+    contact = _find_contact(ctx, contact_id)
+    if contact is None:
+        return wire.not_found()
+    if request.method == "GET":
+        balances = contacts.balances_for([contact])[contact.pk]
+        data = contacts.serialize(contact, balances=balances)
+        return wire.json_response(wire.envelope(Contacts=[data]))
+    if request.method == "POST":
+        elements = _elements(request, "Contacts")
+        if isinstance(elements, HttpResponse):
+            return elements
+        outcomes = contacts.validate_batch(ctx.organisation, elements[:1], path_contact=contact)
+        return _save_contacts(request, ctx, outcomes)
+    return HttpResponseNotAllowed(["GET", "POST"])
+
+
+def _find_contact(ctx: ApiContext, key: str) -> Contact | None:
+    """A contact by ContactID or, as Xero also allows, by ContactNumber."""
+    rows = Contact.objects.filter(organisation=ctx.organisation)
+    try:
+        return rows.filter(contact_id=uuid.UUID(key)).first()
+    except ValueError:
+        return rows.filter(contact_number=key).first()
+
+
+def _list_contacts(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    try:
+        params = query.parse_params(
+            request.GET, request.headers, contacts.FIELDS, "Contact", ("name",)
+        )
+    except QueryParseError as exc:
+        return wire.query_parse_exception(exc.message)
+    rows = Contact.objects.filter(organisation=ctx.organisation)
+    if not query.flag(request.GET, "includeArchived"):
+        rows = rows.filter(status="ACTIVE")
+    ids = query.id_list(request.GET, "IDs")
+    if ids is not None:
+        rows = rows.filter(contact_id__in=ids)
+    if params.search_term:
+        rows = rows.filter(search_text__contains=params.search_term.lower())
+    if params.modified_since:
+        rows = rows.filter(updated__gt=params.modified_since)
+    page = query.paginate(rows, params)
+    with_balances = params.page is not None and not params.summary_only
+    balances = contacts.balances_for(page.rows) if with_balances else {}
+    items = [
+        contacts.serialize(c, summary=params.summary_only, balances=balances.get(c.pk))
+        for c in page.rows
+    ]
+    return wire.json_response(_listing("Contacts", items, page.pagination))
+
+
+def _listing(collection: str, items: list[Any], pagination: dict | None) -> dict[str, Any]:
+    if pagination is None:
+        return wire.envelope(**{collection: items})
+    return wire.envelope(pagination=pagination, **{collection: items})
+
+
+def _save_contacts(
+    request: HttpRequest, ctx: ApiContext, outcomes: list[contacts.Outcome]
+) -> HttpResponse:
+    return _save(
+        request,
+        ctx,
+        outcomes,
+        collection="Contacts",
+        category="CONTACT",
+        store=_store_contact,
+        render=lambda o: contacts.serialize(o.contact),
+        error=contacts.error_element,
+    )
+
+
+def _store_contact(outcome: contacts.Outcome) -> uuid.UUID:
+    outcome.contact.save()
+    return outcome.contact.contact_id
+
+
+def _save(
+    request: HttpRequest,
+    ctx: ApiContext,
+    outcomes: list[Any],
+    *,
+    collection: str,
+    category: str,
+    store: Callable[[Any], uuid.UUID],
+    render: Callable[[Any], dict[str, Any]],
+    error: Callable[[Any], dict[str, Any]],
+) -> HttpResponse:
+    """Save valid elements; with summarizeErrors (the default) one invalid element fails all."""
+    summarize = _summarize_errors(request)
+    failing = [o for o in outcomes if o.errors]
+    if failing and summarize:
+        return wire.validation_exception([error(o) for o in failing])
+    items, changes = [], []
+    with transaction.atomic():
+        for outcome in outcomes:
+            if outcome.errors:
+                items.append({**error(outcome), "StatusAttributeString": "ERROR"})
+                continue
+            changes.append((store(outcome), "CREATE" if outcome.created else "UPDATE"))
+            item = render(outcome)
+            if not summarize:
+                item["StatusAttributeString"] = "OK"
+            items.append(item)
+        webhooks.notify(
+            ctx.organisation.organisation_id, category, changes, base_url=_base_url(request)
+        )
+    return wire.json_response(wire.envelope(**{collection: items}))
+
+
+# ---------------------------------------------------------------------------------- Invoices
+
+
+@accounting(read=INVOICES_READ, write=INVOICES_WRITE)
+def invoice_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /Invoices (list), PUT /Invoices (create), POST /Invoices (create or update)."""
+    if request.method == "GET":
+        return _list_invoices(request, ctx)
+    if request.method in ("PUT", "POST"):
+        elements = _elements(request, "Invoices")
+        if isinstance(elements, HttpResponse):
+            return elements
+        outcomes = invoices.validate_batch(
+            ctx.organisation, elements, unit_places=_unit_places(request)
+        )
+        return _save_invoices(request, ctx, outcomes)
+    return HttpResponseNotAllowed(["GET", "PUT", "POST"])
+
+
+@accounting(read=INVOICES_READ, write=INVOICES_WRITE)
+def invoice_item(request: HttpRequest, ctx: ApiContext, invoice_id: str) -> HttpResponse:
+    """GET /Invoices/{InvoiceID or InvoiceNumber} and POST /Invoices/{InvoiceID} (update)."""
+    invoice = _find_invoice(ctx, invoice_id)
+    if invoice is None:
+        return wire.not_found()
+    if request.method == "GET":
+        data = invoices.serialize(
+            invoice, invoices.full_contact(invoice), unit_places=_unit_places(request)
+        )
+        return wire.json_response(wire.envelope(Invoices=[data]))
+    if request.method == "POST":
+        elements = _elements(request, "Invoices")
+        if isinstance(elements, HttpResponse):
+            return elements
+        outcomes = invoices.validate_batch(
+            ctx.organisation,
+            elements[:1],
+            unit_places=_unit_places(request),
+            path_invoice=invoice,
+        )
+        return _save_invoices(request, ctx, outcomes)
+    return HttpResponseNotAllowed(["GET", "POST"])
+
+
+def _find_invoice(ctx: ApiContext, key: str) -> Invoice | None:
+    rows = Invoice.objects.select_related("contact").filter(organisation=ctx.organisation)
+    try:
+        return rows.filter(invoice_id=uuid.UUID(key)).first()
+    except ValueError:
+        return rows.filter(number=key).order_by("pk").first()
+
+
+def _list_invoices(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    try:
+        params = query.parse_params(
+            request.GET, request.headers, invoices.FIELDS, "Invoice", ("date", "number")
+        )
+    except QueryParseError as exc:
+        return wire.query_parse_exception(exc.message)
+    rows = Invoice.objects.filter(organisation=ctx.organisation).defer("search_text")
+    for name, column in (("IDs", "invoice_id__in"), ("ContactIDs", "contact__contact_id__in")):
+        ids = query.id_list(request.GET, name)
+        if ids is not None:
+            rows = rows.filter(**{column: ids})
+    numbers = query.text_list(request.GET, "InvoiceNumbers")
+    if numbers is not None:
+        rows = rows.filter(number__in=numbers)
+    statuses = query.text_list(request.GET, "Statuses")
+    if statuses is not None:
+        rows = rows.filter(status__in=[s.upper() for s in statuses])
+    if params.search_term:
+        rows = rows.filter(search_text__contains=params.search_term.lower())
+    if params.modified_since:
+        rows = rows.filter(updated__gt=params.modified_since)
+    page = query.paginate(rows, params)
+    unit_places = _unit_places(request)
+    references = _contact_references({invoice.contact_id for invoice in page.rows})
+    items = [
+        invoices.serialize(
+            invoice,
+            references[invoice.contact_id],
+            lines=params.page is not None,
+            summary=params.summary_only,
+            unit_places=unit_places,
+        )
+        for invoice in page.rows
+    ]
+    return wire.json_response(_listing("Invoices", items, page.pagination))
+
+
+def _contact_references(pks: set[int]) -> dict[int, dict[str, Any]]:
+    """The short contacts that list answers embed, by contact pk (one query for the page)."""
+    rows = Contact.objects.filter(pk__in=pks).only("pk", "contact_id", "name")
+    return {contact.pk: contacts.reference(contact) for contact in rows}
+
+
+def _save_invoices(
+    request: HttpRequest, ctx: ApiContext, outcomes: list[invoices.Outcome]
+) -> HttpResponse:
+    unit_places = _unit_places(request)
+    return _save(
+        request,
+        ctx,
+        outcomes,
+        collection="Invoices",
+        category="INVOICE",
+        store=_store_invoice,
+        render=lambda o: {
+            **invoices.serialize(
+                o.invoice, invoices.full_contact(o.invoice), unit_places=unit_places
+            ),
+            "StatusAttributeString": "OK",
+        },
+        error=invoices.error_element,
+    )
+
+
+def _store_invoice(outcome: invoices.Outcome) -> uuid.UUID:
+    outcome.invoice.save()
+    invoices.mark_contact_roles(outcome.invoice)
+    outcome.invoice.contact.refresh_from_db()
+    return outcome.invoice.invoice_id
