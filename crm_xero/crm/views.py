@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import reduce
 from operator import or_
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -159,7 +160,10 @@ class OrganizationList(OrganizationMixin, RecordListView):
 
 
 class OrganizationDetail(OrganizationMixin, RecordDetailView):
-    pass
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["prefill"] = urlencode({"organization": self.object.pk})
+        return context
 
 
 class OrganizationCreate(OrganizationMixin, RecordCreateView):
@@ -201,6 +205,14 @@ class ContactList(ContactMixin, RecordListView):
 
 class ContactDetail(ContactMixin, RecordDetailView):
     queryset = Contact.objects.select_related("organization")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        prefill = {"contact": self.object.pk}
+        if self.object.organization_id:
+            prefill["organization"] = self.object.organization_id
+        context["prefill"] = urlencode(prefill)
+        return context
 
 
 class ContactCreate(ContactMixin, RecordCreateView):
