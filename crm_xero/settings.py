@@ -227,6 +227,10 @@ if XERO_USES_SANDBOX:
     XERO_CLIENT_SECRET = "sandbox-client-secret-not-for-production"
 elif not XERO_CLIENT_SECRET:
     raise ImproperlyConfigured("XERO_CLIENT_SECRET must be set with XERO_CLIENT_ID.")
+# Xero's web app, for "View in Xero" deep links (the sandbox shows a stand-in page).
+XERO_WEB_URL = envurl(
+    "XERO_WEB_URL", XERO_SANDBOX_URL if XERO_USES_SANDBOX else "https://go.xero.com"
+)
 XERO_REDIRECT_URI = envurl("XERO_REDIRECT_URI", "http://127.0.0.1:8000/integrations/xero/callback")
 XERO_SCOPES = envlist(
     "XERO_SCOPES",

@@ -130,3 +130,99 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         outcome = "ok" if self.succeeded else "failed"
         return f"{self.get_action_display()} {self.record_label} ({outcome})"
+
+
+class XeroLink(models.Model):
+    """A CRM record linked to a Xero contact, or (for deals and projects) to an invoice or bill.
+
+    Exactly one of the four record fields is set. Deleting the record deletes its links (never
+    anything in Xero). A record links to at most one Xero contact; a Xero contact may be linked
+    from several records.
+    """
+
+    class XeroType(models.TextChoices):
+        CONTACT = "contact", "Contact"
+        INVOICE = "invoice", "Invoice or bill"
+
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    opportunity = models.ForeignKey(
+        "crm.Opportunity", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    project = models.ForeignKey(
+        "crm.Project", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    tenant_id = models.UUIDField()
+    xero_type = models.CharField(max_length=10, choices=XeroType.choices)
+    xero_id = models.UUIDField()
+    xero_name = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The contact's name or the invoice's number when linked.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    RECORD_FIELDS = ("organization", "contact", "opportunity", "project")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        organization__isnull=False,
+                        contact__isnull=True,
+                        opportunity__isnull=True,
+                        project__isnull=True,
+                    )
+                    | models.Q(
+                        organization__isnull=True,
+                        contact__isnull=False,
+                        opportunity__isnull=True,
+                        project__isnull=True,
+                    )
+                    | models.Q(
+                        organization__isnull=True,
+                        contact__isnull=True,
+                        opportunity__isnull=False,
+                        project__isnull=True,
+                    )
+                    | models.Q(
+                        organization__isnull=True,
+                        contact__isnull=True,
+                        opportunity__isnull=True,
+                        project__isnull=False,
+                    )
+                ),
+                name="xerolink_one_record",
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=[field, "tenant_id"],
+                    condition=models.Q(xero_type="contact"),
+                    name=f"xerolink_one_contact_per_{field}",
+                )
+                for field in ("organization", "contact", "opportunity", "project")
+            ],
+            *[
+                models.UniqueConstraint(
+                    fields=[field, "tenant_id", "xero_id"],
+                    name=f"xerolink_unique_item_per_{field}",
+                )
+                for field in ("organization", "contact", "opportunity", "project")
+            ],
+        ]
+        indexes = [models.Index(fields=["tenant_id", "xero_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.record} → Xero {self.xero_type} {self.xero_name or self.xero_id}"
+
+    @property
+    def record(self) -> models.Model:
+        return next(getattr(self, f) for f in self.RECORD_FIELDS if getattr(self, f"{f}_id"))

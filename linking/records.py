@@ -1,6 +1,11 @@
-"""The CRM records that have a Xero tab, looked up by their kind (the slug used in URLs)."""
+"""The small interface through which linking knows CRM records: name, email, phones, address.
+
+Records are looked up by kind (the slug in URLs): organization, contact, opportunity, project.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import models
@@ -13,6 +18,14 @@ LINKABLE = {
     "opportunity": "crm.Opportunity",
     "project": "crm.Project",
 }
+# Kinds whose Xero tab is about one Xero contact (the others list linked invoices and bills).
+CONTACT_KINDS = ("organization", "contact")
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
+# The CRM's phone slots per kind, in order: (field, label).
+PHONE_SLOTS = {
+    "organization": (("phone", "phone"), ("mobile", "mobile / second phone")),
+    "contact": (("phone", "phone"), ("mobile", "mobile")),
+}
 
 
 def get_record(kind: str, pk: int) -> models.Model:
@@ -20,3 +33,70 @@ def get_record(kind: str, pk: int) -> models.Model:
     if kind not in LINKABLE:
         raise Http404(f"No record type {kind!r}.")
     return get_object_or_404(apps.get_model(LINKABLE[kind]), pk=pk)
+
+
+def kind_of(record: models.Model) -> str:
+    return record._meta.model_name
+
+
+@dataclass(frozen=True)
+class RecordAddress:
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (self.line1, self.line2, self.city, self.region, self.postal_code, self.country)
+        )
+
+
+@dataclass(frozen=True)
+class RecordProfile:
+    """What the CRM holds about an organization or a contact, in Xero's terms."""
+
+    kind: str
+    name: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phones: tuple[tuple[str, str], ...] = ()  # (field, number) for every CRM phone slot
+    address: RecordAddress = RecordAddress()
+
+    def phone_label(self, field: str) -> str:
+        return dict(PHONE_SLOTS[self.kind])[field]
+
+
+def record_profile(record: models.Model) -> RecordProfile:
+    """The record's name, email, phones and address."""
+    kind = kind_of(record)
+    if kind not in CONTACT_KINDS:
+        raise ValueError(f"A {kind} has no contact details.")
+    address = RecordAddress(*(getattr(record, f).strip() for f in ADDRESS_FIELDS))
+    phones = tuple((field, getattr(record, field).strip()) for field, _ in PHONE_SLOTS[kind])
+    if kind == "contact":
+        return RecordProfile(
+            kind=kind,
+            name=record.full_name,
+            first_name=record.first_name.strip(),
+            last_name=record.last_name.strip(),
+            email=record.email.strip(),
+            phones=phones,
+            address=address,
+        )
+    return RecordProfile(
+        kind=kind, name=record.name.strip(), email=record.email.strip(), phones=phones,
+        address=address,
+    )  # fmt: skip
+
+
+def record_update(record: models.Model, changes: dict[str, str]) -> None:
+    """Set these fields (names from the record's model) and save only them."""
+    for field, value in changes.items():
+        setattr(record, field, value)
+    record.full_clean(exclude=[f.name for f in record._meta.fields if f.name not in changes])
+    record.save(update_fields=[*changes, "updated_at"])

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.db import models, transaction
 
-from linking.models import AuditEntry, PendingXeroConsent, XeroConnection
+from linking.copying import CopyPlan, plan_copy_from_xero, plan_copy_to_xero
+from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroLink
+from linking.records import record_profile, record_update
 from linking.xero import client, oauth
 from linking.xero.errors import XeroError
-from linking.xero.types import Tenant, TokenSet
+from linking.xero.types import (
+    Address,
+    Contact,
+    ContactDraft,
+    Invoice,
+    InvoiceDraft,
+    Phone,
+    Tenant,
+    TokenSet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -195,3 +207,241 @@ def _revoke_quietly(refresh_token: str) -> None:
         oauth.revoke(refresh_token)
     except XeroError as exc:
         log.warning("Could not revoke a Xero token: %s", exc.message)
+
+
+# Links between CRM records and Xero contacts.
+
+
+def idempotency_key(action: str, record: models.Model, token: str) -> str:
+    """An Idempotency-Key derived from the CRM action, the record and the form's one-time token.
+
+    A double submit of the same form sends the same key, so Xero makes one record.
+    """
+    return f"crm-{action}-{record._meta.model_name}-{record.pk}-{token}"[:128]
+
+
+class LinkError(Exception):
+    """A link that cannot be made (e.g. the record is already linked)."""
+
+
+def _audit_failure(*, user, action, record, connection, xero_id, exc: XeroError) -> None:
+    audit_record(
+        user=user,
+        action=action,
+        record=record,
+        tenant_id=str(connection.tenant_id),
+        xero_id=xero_id,
+        error=exc.message,
+    )
+
+
+@transaction.atomic
+def _link_save(*, user, record, connection: XeroConnection, contact: Contact) -> XeroLink:
+    kind = record._meta.model_name
+    if XeroLink.objects.filter(
+        **{kind: record}, tenant_id=connection.tenant_id, xero_type=XeroLink.XeroType.CONTACT
+    ).exists():
+        raise LinkError(f"{record} is already linked to a Xero contact. Unlink it first.")
+    link = XeroLink.objects.create(
+        **{kind: record},
+        tenant_id=connection.tenant_id,
+        xero_type=XeroLink.XeroType.CONTACT,
+        xero_id=contact.contact_id,
+        xero_name=contact.name[:255],
+        created_by=user,
+    )
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.LINK,
+        record=record,
+        tenant_id=str(connection.tenant_id),
+        xero_id=contact.contact_id,
+        changes={"xero_contact": contact.name},
+    )
+    return link
+
+
+def link_create(*, user, record, connection: XeroConnection, xero_contact_id: str) -> XeroLink:
+    """Link the record to an existing Xero contact (checked to exist in Xero first)."""
+    try:
+        contact = client.get_contact(connection, xero_contact_id)
+    except XeroError as exc:
+        _audit_failure(
+            user=user,
+            action=AuditEntry.Action.LINK,
+            record=record,
+            connection=connection,
+            xero_id=xero_contact_id,
+            exc=exc,
+        )
+        raise
+    return _link_save(user=user, record=record, connection=connection, contact=contact)
+
+
+@transaction.atomic
+def link_delete(*, user, link: XeroLink) -> None:
+    """Remove the link only; nothing changes in Xero."""
+    record = link.record
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.UNLINK,
+        record=record,
+        tenant_id=str(link.tenant_id),
+        xero_id=str(link.xero_id),
+        changes={"xero_contact": link.xero_name},
+    )
+    link.delete()
+
+
+def xero_contact_create(*, user, record, connection: XeroConnection, token: str) -> XeroLink:
+    """Create a Xero contact from the record's details and link it.
+
+    If Xero refuses (e.g. the name is taken), nothing is linked and Xero's message is raised.
+    """
+    profile = record_profile(record)
+    draft = ContactDraft(
+        name=profile.name,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        email=profile.email,
+        phones=tuple(
+            Phone(slot, number)
+            for slot, (_, number) in zip(("DEFAULT", "MOBILE"), profile.phones, strict=False)
+            if number
+        ),
+        addresses=()
+        if profile.address.is_empty
+        else (
+            Address(
+                "STREET",
+                tuple(x for x in (profile.address.line1, profile.address.line2) if x),
+                profile.address.city,
+                profile.address.region,
+                profile.address.postal_code,
+                profile.address.country,
+            ),
+        ),
+    )
+    try:
+        contact = client.create_contact(
+            connection, draft, idempotency_key=idempotency_key("contact", record, token)
+        )
+    except XeroError as exc:
+        _audit_failure(
+            user=user,
+            action=AuditEntry.Action.CREATE_CONTACT,
+            record=record,
+            connection=connection,
+            xero_id="",
+            exc=exc,
+        )
+        raise
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.CREATE_CONTACT,
+        record=record,
+        tenant_id=str(connection.tenant_id),
+        xero_id=contact.contact_id,
+        changes={"name": contact.name},
+    )
+    return _link_save(user=user, record=record, connection=connection, contact=contact)
+
+
+def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
+    """Add the record's details to the linked Xero contact where Xero's fields are empty."""
+    action = AuditEntry.Action.COPY_TO_XERO
+    try:
+        contact = client.get_contact(connection, str(link.xero_id))
+        plan = plan_copy_to_xero(record_profile(record), contact)
+        if plan.draft is not None:
+            digest = hashlib.sha256(repr(plan.draft).encode()).hexdigest()[:16]
+            client.update_contact(
+                connection,
+                str(link.xero_id),
+                plan.draft,
+                idempotency_key=idempotency_key("copy", record, digest),
+            )
+    except XeroError as exc:
+        _audit_failure(
+            user=user,
+            action=action,
+            record=record,
+            connection=connection,
+            xero_id=str(link.xero_id),
+            exc=exc,
+        )
+        raise
+    audit_record(
+        user=user,
+        action=action,
+        record=record,
+        tenant_id=str(connection.tenant_id),
+        xero_id=str(link.xero_id),
+        changes={"copied": plan.copied, "not_copied": plan.refused},
+        error="; ".join(plan.refused),
+    )
+    return plan
+
+
+def details_copy_from_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
+    """Add the linked Xero contact's details to the record where the record's fields are empty."""
+    action = AuditEntry.Action.COPY_FROM_XERO
+    try:
+        contact = client.get_contact(connection, str(link.xero_id))
+    except XeroError as exc:
+        _audit_failure(
+            user=user,
+            action=action,
+            record=record,
+            connection=connection,
+            xero_id=str(link.xero_id),
+            exc=exc,
+        )
+        raise
+    plan = plan_copy_from_xero(record_profile(record), contact)
+    with transaction.atomic():
+        if plan.record_changes:
+            record_update(record, plan.record_changes)
+        audit_record(
+            user=user,
+            action=action,
+            record=record,
+            tenant_id=str(connection.tenant_id),
+            xero_id=str(link.xero_id),
+            changes={"copied": plan.copied, "not_copied": plan.refused},
+            error="; ".join(plan.refused),
+        )
+    return plan
+
+
+def invoice_draft_create(
+    *, user, record, connection: XeroConnection, draft: InvoiceDraft, token: str
+) -> Invoice:
+    """Create a DRAFT sales invoice in Xero; a double submit (same token) makes one."""
+    try:
+        invoice = client.create_invoice_draft(
+            connection, draft, idempotency_key=idempotency_key("invoice", record, token)
+        )
+    except XeroError as exc:
+        _audit_failure(
+            user=user,
+            action=AuditEntry.Action.CREATE_INVOICE,
+            record=record,
+            connection=connection,
+            xero_id=draft.contact_id,
+            exc=exc,
+        )
+        raise
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.CREATE_INVOICE,
+        record=record,
+        tenant_id=str(connection.tenant_id),
+        xero_id=invoice.invoice_id,
+        changes={
+            "number": invoice.number,
+            "total": str(invoice.total),
+            "contact": draft.contact_id,
+        },
+    )
+    return invoice

@@ -4,8 +4,16 @@ from linking import views
 
 app_name = "linking"
 
+tab = "xero/tab/<slug:kind>/<int:pk>/"
+
 urlpatterns = [
-    path("xero/tab/<slug:kind>/<int:pk>/", views.xero_tab, name="xero_tab"),
+    path(tab, views.xero_tab, name="xero_tab"),
+    path(f"{tab}link", views.xero_link, name="xero_link"),
+    path(f"{tab}new-contact", views.xero_new_contact, name="xero_new_contact"),
+    path(f"{tab}unlink", views.xero_unlink, name="xero_unlink"),
+    path(f"{tab}copy-to-xero", views.xero_copy_to, name="xero_copy_to"),
+    path(f"{tab}copy-from-xero", views.xero_copy_from, name="xero_copy_from"),
+    path(f"{tab}invoice", views.xero_invoice, name="xero_invoice"),
     path("integrations/", views.integrations, name="integrations"),
     path("integrations/xero/connect", views.xero_connect, name="xero_connect"),
     path("integrations/xero/callback", views.xero_callback, name="xero_callback"),

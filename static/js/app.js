@@ -21,6 +21,25 @@
     if (tab) activate(tab, false);
     const add = event.target.closest("[data-formset-add]");
     if (add) addFormsetRow(add.closest("[data-formset]"));
+    const menuButton = event.target.closest("[data-menu-button]");
+    document.querySelectorAll("[data-menu-button][aria-expanded='true']").forEach(function (b) {
+      if (b !== menuButton) toggleMenu(b, false);
+    });
+    if (menuButton) toggleMenu(menuButton, menuButton.getAttribute("aria-expanded") !== "true");
+  });
+
+  // A disclosure menu ("Actions"): a button that shows and hides a list of real buttons and links.
+  function toggleMenu(button, open) {
+    button.setAttribute("aria-expanded", String(open));
+    document.getElementById(button.getAttribute("aria-controls")).hidden = !open;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("[data-menu-button][aria-expanded='true']").forEach(function (b) {
+      toggleMenu(b, false);
+      b.focus();
+    });
   });
 
   document.addEventListener("keydown", function (event) {

@@ -1,0 +1,147 @@
+"""Copying contact details between a CRM record and a Xero contact: adding, never overwriting.
+
+A field filled on the target side is never replaced. A phone number goes into the first empty
+phone slot (its own kind of slot first); a number already on the target side is not copied again;
+a number with nowhere to go is reported by name. An address is copied only onto an empty one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from linking.records import ADDRESS_FIELDS, RecordProfile
+from linking.xero.types import Address, Contact, ContactDraft, Phone
+
+# Xero's phone slots (PhoneType) that hold a phone number, in the order they are filled.
+XERO_PHONE_SLOTS = ("DEFAULT", "MOBILE", "DDI")
+XERO_PHONE_LABELS = {"DEFAULT": "phone", "MOBILE": "mobile", "DDI": "direct dial", "FAX": "fax"}
+
+
+@dataclass
+class CopyPlan:
+    """What a copy would change, and what it could not place."""
+
+    copied: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    # Copy to Xero: the contact update to send. Copy from Xero: the record fields to set.
+    draft: ContactDraft | None = None
+    record_changes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.copied)
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)
+
+
+def _same_number(a: str, b: str) -> bool:
+    """The same phone number, ignoring spacing and punctuation."""
+    da, db = _digits(a), _digits(b)
+    return bool(da) and (da == db or (da.endswith(db[-9:]) and db.endswith(da[-9:])))
+
+
+def _xero_street(contact: Contact) -> Address | None:
+    for kind in ("STREET", "POBOX"):
+        for address in contact.addresses:
+            if address.type == kind and not address.is_empty:
+                return address
+    return None
+
+
+def plan_copy_to_xero(profile: RecordProfile, contact: Contact) -> CopyPlan:
+    """Which of the record's details to add to the Xero contact."""
+    plan = CopyPlan()
+    first = last = email = ""
+    if profile.kind == "contact":
+        if profile.first_name and not contact.first_name:
+            first = profile.first_name
+            plan.copied.append(f"first name {first}")
+        if profile.last_name and not contact.last_name:
+            last = profile.last_name
+            plan.copied.append(f"last name {last}")
+    if profile.email and not contact.email:
+        email = profile.email
+        plan.copied.append(f"email {email}")
+
+    phones = {p.type: p.number for p in contact.phones if p.number}
+    preferred = {"phone": "DEFAULT", "mobile": "MOBILE"}
+    added: list[Phone] = []
+    for crm_field, number in profile.phones:
+        if not number or any(_same_number(number, n) for n in phones.values()):
+            continue
+        slot = preferred[crm_field] if not phones.get(preferred[crm_field]) else None
+        slot = slot or next((s for s in XERO_PHONE_SLOTS if not phones.get(s)), None)
+        label = profile.phone_label(crm_field)
+        if slot is None:
+            plan.refused.append(f"{label} {number}: every phone slot in Xero is filled")
+            continue
+        phones[slot] = number
+        added.append(Phone(slot, number))
+        plan.copied.append(f"{label} {number} (as Xero's {XERO_PHONE_LABELS[slot]})")
+
+    addresses: tuple[Address, ...] = ()
+    if not profile.address.is_empty and _xero_street(contact) is None:
+        a = profile.address
+        lines = tuple(line for line in (a.line1, a.line2) if line)
+        addresses = (Address("STREET", lines, a.city, a.region, a.postal_code, a.country),)
+        plan.copied.append("street address")
+
+    if plan.copied:
+        # Xero updates phones by PhoneType: send the ones it has with the new ones.
+        all_phones = tuple(Phone(t, n) for t, n in phones.items()) if added else ()
+        plan.draft = ContactDraft(
+            first_name=first, last_name=last, email=email, phones=all_phones, addresses=addresses
+        )
+    return plan
+
+
+def plan_copy_from_xero(profile: RecordProfile, contact: Contact) -> CopyPlan:
+    """Which of the Xero contact's details to add to the record."""
+    plan = CopyPlan()
+    changes = plan.record_changes
+    if profile.kind == "contact":
+        if contact.first_name and not profile.first_name:
+            changes["first_name"] = contact.first_name
+            plan.copied.append(f"first name {contact.first_name}")
+        if contact.last_name and not profile.last_name:
+            changes["last_name"] = contact.last_name
+            plan.copied.append(f"last name {contact.last_name}")
+    if contact.email and not profile.email:
+        changes["email"] = contact.email
+        plan.copied.append(f"email {contact.email}")
+
+    slots = dict(profile.phones)  # field -> number
+    for phone in contact.phones:
+        if phone.type not in XERO_PHONE_SLOTS or not phone.number:
+            continue
+        if any(_same_number(phone.number, n) for n in slots.values() if n):
+            continue
+        wanted = "mobile" if phone.type == "MOBILE" else "phone"
+        target = wanted if not slots.get(wanted) else None
+        target = target or next((f for f, n in slots.items() if not n), None)
+        label = f"Xero's {XERO_PHONE_LABELS[phone.type]} {phone.number}"
+        if target is None:
+            plan.refused.append(f"{label}: both phone fields in the CRM are filled")
+            continue
+        slots[target] = phone.number
+        changes[target] = phone.number
+        plan.copied.append(f"{label} (as {profile.phone_label(target)})")
+
+    street = _xero_street(contact)
+    if street and profile.address.is_empty:
+        line1 = street.lines[0] if street.lines else ""
+        line2 = ", ".join(street.lines[1:])
+        values = (line1, line2, street.city, street.region, street.postal_code, street.country)
+        changes.update({f: v for f, v in zip(ADDRESS_FIELDS, values, strict=True) if v})
+        plan.copied.append("street address" if street.type == "STREET" else "postal address")
+    return plan
+
+
+def describe(plan: CopyPlan, *, direction: str) -> str:
+    """One sentence saying exactly what was copied."""
+    if not plan.copied:
+        return f"Nothing to copy {direction}: the other side already has everything."
+    return f"Copied {direction}: " + "; ".join(plan.copied) + "."

@@ -1,0 +1,201 @@
+"""Reads: a record's link and Xero matches, the money figures, and the list of invoices and bills.
+
+The figures are pure functions over the seam's dataclasses, in Decimal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import models
+
+from linking.models import XeroConnection, XeroLink
+from linking.records import RecordProfile, kind_of
+from linking.xero import client
+from linking.xero.types import Contact, Invoice
+
+ZERO = Decimal("0.00")
+STATUS_LABELS = {
+    "DRAFT": "Draft",
+    "SUBMITTED": "Awaiting approval",
+    "AUTHORISED": "Awaiting payment",
+    "PAID": "Paid",
+    "VOIDED": "Voided",
+    "DELETED": "Deleted",
+}
+BREAKDOWN_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")
+SHOW_CHOICES = (
+    ("all", "All"),
+    ("invoices", "Invoices"),
+    ("bills", "Bills"),
+    ("outstanding", "Outstanding"),
+    ("paid", "Paid"),
+    ("draft", "Draft"),
+)
+PAGE_SIZE = 25
+
+
+def contact_link_get(*, record: models.Model, connection: XeroConnection) -> XeroLink | None:
+    """The record's link to a Xero contact in the connected organisation, if any."""
+    return XeroLink.objects.filter(
+        **{kind_of(record): record},
+        tenant_id=connection.tenant_id,
+        xero_type=XeroLink.XeroType.CONTACT,
+    ).first()
+
+
+@dataclass(frozen=True)
+class Match:
+    contact: Contact
+    exact: bool
+
+
+def _is_exact(profile: RecordProfile, contact: Contact) -> bool:
+    if profile.name and contact.name.casefold() == profile.name.casefold():
+        return True
+    if profile.email and contact.email.casefold() == profile.email.casefold():
+        return True
+    full = f"{contact.first_name} {contact.last_name}".strip().casefold()
+    return bool(profile.kind == "contact" and full and full == profile.name.casefold())
+
+
+def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> list[Match]:
+    """Xero contacts that may be this record: by name (a person's full name) or email.
+
+    Exact matches (same name or same email, ignoring case) come first.
+    """
+    terms = [profile.name]
+    if profile.kind == "contact" and profile.email:
+        terms.append(profile.email)
+    found: dict[str, Contact] = {}
+    for term in filter(None, terms):
+        for contact in client.search_contacts(connection, search_term=term):
+            found.setdefault(contact.contact_id, contact)
+    matches = [Match(c, _is_exact(profile, c)) for c in found.values()]
+    return sorted(matches, key=lambda m: (not m.exact, m.contact.name.casefold()))
+
+
+def contact_search(*, connection: XeroConnection, text: str) -> list[Match]:
+    """Xero contacts whose name, names, number or email contain the text."""
+    contacts = client.search_contacts(connection, search_term=text.strip())
+    return [Match(c, False) for c in contacts]
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    status: str
+    label: str
+    count: int
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The money a Xero contact represents, in the organisation's base currency."""
+
+    currency: str
+    invoices_total: Decimal
+    bills_total: Decimal
+    lifetime_value: Decimal
+    twelve_month_value: Decimal
+    invoice_statuses: tuple[StatusLine, ...]
+    bill_statuses: tuple[StatusLine, ...]
+    other_currencies: tuple[tuple[str, int], ...]  # (currency, items) left out of the figures
+
+    @property
+    def net(self) -> Decimal:
+        return self.invoices_total - self.bills_total
+
+    @property
+    def other_currencies_note(self) -> str:
+        """E.g. "3 items in USD, EUR are not included"."""
+        if not self.other_currencies:
+            return ""
+        count = sum(n for _, n in self.other_currencies)
+        codes = ", ".join(code for code, _ in self.other_currencies)
+        items = "item" if count == 1 else "items"
+        verb = "is" if count == 1 else "are"
+        return f"{count} {items} in {codes} {verb} not included"
+
+
+def _total(items: list[Invoice], *, type: str, statuses: tuple[str, ...]) -> Decimal:
+    return sum((i.total for i in items if i.type == type and i.status in statuses), ZERO)
+
+
+def _statuses(items: list[Invoice], type: str) -> tuple[StatusLine, ...]:
+    return tuple(
+        StatusLine(
+            status,
+            STATUS_LABELS[status],
+            sum(1 for i in items if i.type == type and i.status == status),
+            _total(items, type=type, statuses=(status,)),
+        )
+        for status in BREAKDOWN_STATUSES
+    )
+
+
+def twelve_month_start(today: date) -> date:
+    """The first day of the last 365 days up to and including today."""
+    return today - timedelta(days=364)
+
+
+def invoice_summary(*, invoices: list[Invoice], base_currency: str, today: date) -> Summary:
+    """The figures over items in the base currency; other currencies are counted, not added."""
+    base = [i for i in invoices if i.currency == base_currency]
+    others = Counter(
+        i.currency
+        for i in invoices
+        if i.currency != base_currency and i.status not in ("VOIDED", "DELETED")
+    )
+    start = twelve_month_start(today)
+    recent = [i for i in base if i.date and start <= i.date <= today]
+    return Summary(
+        currency=base_currency,
+        invoices_total=_total(base, type="ACCREC", statuses=("AUTHORISED", "SUBMITTED")),
+        bills_total=_total(base, type="ACCPAY", statuses=("SUBMITTED",)),
+        lifetime_value=_total(base, type="ACCREC", statuses=("AUTHORISED", "PAID")),
+        twelve_month_value=_total(recent, type="ACCREC", statuses=("AUTHORISED", "PAID")),
+        invoice_statuses=_statuses(base, "ACCREC"),
+        bill_statuses=_statuses(base, "ACCPAY"),
+        other_currencies=tuple(sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
+
+
+def filter_items(invoices: list[Invoice], show: str) -> list[Invoice]:
+    """The items the "Show" filter asks for, newest first."""
+    keep = {
+        "invoices": lambda i: i.type == "ACCREC",
+        "bills": lambda i: i.type == "ACCPAY",
+        "outstanding": lambda i: i.status in ("SUBMITTED", "AUTHORISED"),
+        "paid": lambda i: i.status == "PAID",
+        "draft": lambda i: i.status == "DRAFT",
+    }.get(show, lambda i: True)
+    items = [i for i in invoices if keep(i)]
+    return sorted(items, key=lambda i: (i.date or date.min, i.number), reverse=True)
+
+
+def xero_url(connection: XeroConnection, path: str) -> str:
+    """A deep link into Xero's web app for this organisation.
+
+    https://developer.xero.com/documentation/api-guides/deep-link-xero
+    """
+    return (
+        f"{settings.XERO_WEB_URL}/organisationlogin/default.aspx"
+        f"?shortcode={quote(connection.short_code, safe='!')}"
+        f"&redirecturl={quote(path, safe='/?=.')}"
+    )
+
+
+def contact_url(connection: XeroConnection, contact_id: str) -> str:
+    return xero_url(connection, f"/Contacts/View/{contact_id}")
+
+
+def item_url(connection: XeroConnection, item: Invoice) -> str:
+    if item.is_bill:
+        return xero_url(connection, f"/AccountsPayable/Edit.aspx?InvoiceID={item.invoice_id}")
+    return xero_url(connection, f"/AccountsReceivable/View.aspx?InvoiceID={item.invoice_id}")
