@@ -1,0 +1,96 @@
+"""The Xero tab's views: who may act, and what a refused or broken action leaves behind."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from linking.models import XeroLink
+from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory
+from tests.linking.conftest import make_connection
+from tests.replay import Reply
+from tests.xero_spec import example
+
+pytestmark = pytest.mark.django_db
+KAT_ID = example("getContacts")["Contacts"][0]["ContactID"]
+
+
+def test_a_password_user_cannot_link_and_is_told_why(client, password_user, xero):
+    make_connection()
+    org = OrganizationFactory()
+    client.force_login(password_user)
+    response = client.post(f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID})
+    assert "Xero data is shown only to people who signed in" in response.content.decode()
+    assert not XeroLink.objects.exists()
+    assert xero.received == []
+
+
+def test_actions_are_only_for_organizations_and_contacts(sso_user_client, xero):
+    make_connection()
+    opportunity = OpportunityFactory()
+    response = sso_user_client.post(f"/xero/tab/opportunity/{opportunity.pk}/new-contact")
+    assert response.status_code == 404
+
+
+def test_unlinking_a_record_that_is_not_linked_is_a_404(sso_user_client, xero):
+    make_connection()
+    contact = ContactFactory()
+    assert sso_user_client.post(f"/xero/tab/contact/{contact.pk}/unlink").status_code == 404
+
+
+def test_tab_actions_need_the_csrf_token(sso_user, xero):
+    make_connection()
+    org = OrganizationFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(sso_user)
+    response = client.post(f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID})
+    assert response.status_code == 403
+    assert not XeroLink.objects.exists()
+
+
+def test_add_link_checks_the_contact_in_xero_and_shows_the_overview(sso_user_client, xero):
+    connection = make_connection()
+    org = OrganizationFactory(name="Katherine Warren")
+    contacts = example("getContacts")
+    xero.add("GET", f"/api.xro/2.0/Contacts/{KAT_ID}", Reply(200, contacts))
+    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, {**example("getInvoices"), "Invoices": []}))
+    response = sso_user_client.post(
+        f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID}
+    )
+    page = response.content.decode()
+    assert "Linked to Katherine Warren in Xero." in page
+    assert 'data-testid="xero-invoices-total">NZD 0.00<' in page
+    link = XeroLink.objects.get()
+    assert (link.organization, str(link.xero_id), str(link.tenant_id)) == (
+        org,
+        KAT_ID,
+        str(connection.tenant_id),
+    )
+
+
+def test_a_xero_failure_while_linking_shows_xeros_words_and_links_nothing(sso_user_client, xero):
+    make_connection()
+    org = OrganizationFactory(name="Katherine Warren")
+    xero.add("GET", f"/api.xro/2.0/Contacts/{KAT_ID}", Reply(503, {"Title": "Service Unavailable"}))
+    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    response = sso_user_client.post(
+        f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID}
+    )
+    assert "Xero is unavailable right now (HTTP 503)" in response.content.decode()
+    assert not XeroLink.objects.exists()
+
+
+def test_a_linked_contact_deleted_in_xero_offers_to_unlink(sso_user_client, xero):
+    connection = make_connection()
+    org = OrganizationFactory()
+    XeroLink.objects.create(
+        organization=org,
+        tenant_id=connection.tenant_id,
+        xero_type="contact",
+        xero_id=KAT_ID,
+        xero_name="Katherine Warren",
+    )
+    xero.add("GET", f"/api.xro/2.0/Contacts/{KAT_ID}", Reply(404))
+    page = sso_user_client.get(f"/xero/tab/organization/{org.pk}/").content.decode()
+    assert "no longer exists in Xero" in page
+    assert f'hx-get="/xero/tab/organization/{org.pk}/unlink"' in page
