@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 from linking.records import ADDRESS_FIELDS, RecordProfile
 from linking.xero.types import Address, Contact, ContactDraft, Phone
 
@@ -43,6 +46,35 @@ def _same_number(a: str, b: str) -> bool:
     return bool(da) and (da == db or (da.endswith(db[-9:]) and db.endswith(da[-9:])))
 
 
+def _place(
+    numbers: list[tuple[str, str, str]], slots: dict[str, str], order: tuple[str, ...]
+) -> list[tuple[str, str, str | None]]:
+    """Place new phone numbers (key, number, own slot) into empty slots, updating `slots`.
+
+    Each number takes its own kind of slot when that is empty; the rest then take the first empty
+    slot in `order`. A number already held (ignoring formatting) is skipped; one with no empty
+    slot left comes back with slot None. Results keep the order of `numbers`.
+    """
+    placed: dict[int, tuple[str, str, str | None]] = {}
+    rest = []
+    for index, (key, number, own) in enumerate(numbers):
+        if any(_same_number(number, held) for held in slots.values() if held):
+            continue
+        if not slots.get(own):
+            slots[own] = number
+            placed[index] = (key, number, own)
+        else:
+            rest.append((index, key, number))
+    for index, key, number in rest:
+        if any(_same_number(number, held) for held in slots.values() if held):
+            continue
+        slot = next((s for s in order if not slots.get(s)), None)
+        if slot:
+            slots[slot] = number
+        placed[index] = (key, number, slot)
+    return [placed[i] for i in sorted(placed)]
+
+
 def _xero_street(contact: Contact) -> Address | None:
     for kind in ("STREET", "POBOX"):
         for address in contact.addresses:
@@ -68,17 +100,13 @@ def plan_copy_to_xero(profile: RecordProfile, contact: Contact) -> CopyPlan:
 
     phones = {p.type: p.number for p in contact.phones if p.number}
     preferred = {"phone": "DEFAULT", "mobile": "MOBILE"}
+    wanted = [(f, n, preferred[f]) for f, n in profile.phones if n]
     added: list[Phone] = []
-    for crm_field, number in profile.phones:
-        if not number or any(_same_number(number, n) for n in phones.values()):
-            continue
-        slot = preferred[crm_field] if not phones.get(preferred[crm_field]) else None
-        slot = slot or next((s for s in XERO_PHONE_SLOTS if not phones.get(s)), None)
+    for crm_field, number, slot in _place(wanted, phones, XERO_PHONE_SLOTS):
         label = profile.phone_label(crm_field)
         if slot is None:
             plan.refused.append(f"{label} {number}: every phone slot in Xero is filled")
             continue
-        phones[slot] = number
         added.append(Phone(slot, number))
         plan.copied.append(f"{label} {number} (as Xero's {XERO_PHONE_LABELS[slot]})")
 
@@ -110,24 +138,33 @@ def plan_copy_from_xero(profile: RecordProfile, contact: Contact) -> CopyPlan:
             changes["last_name"] = contact.last_name
             plan.copied.append(f"last name {contact.last_name}")
     if contact.email and not profile.email:
-        changes["email"] = contact.email
-        plan.copied.append(f"email {contact.email}")
+        try:
+            validate_email(contact.email)
+        except ValidationError:
+            plan.refused.append(
+                f"Xero's email {contact.email}: not an email address the CRM accepts"
+            )
+        else:
+            changes["email"] = contact.email
+            plan.copied.append(f"email {contact.email}")
 
     slots = dict(profile.phones)  # field -> number
-    for phone in contact.phones:
-        if phone.type not in XERO_PHONE_SLOTS or not phone.number:
-            continue
-        if any(_same_number(phone.number, n) for n in slots.values() if n):
-            continue
-        wanted = "mobile" if phone.type == "MOBILE" else "phone"
-        target = wanted if not slots.get(wanted) else None
-        target = target or next((f for f, n in slots.items() if not n), None)
-        label = f"Xero's {XERO_PHONE_LABELS[phone.type]} {phone.number}"
+    # In slot order (DEFAULT, MOBILE, DDI), not the order Xero lists them in (DDI comes first),
+    # so a direct dial never takes the field that Xero's own phone or mobile would go to.
+    wanted = [
+        (p.type, p.number, "mobile" if p.type == "MOBILE" else "phone")
+        for p in sorted(
+            (p for p in contact.phones if p.type in XERO_PHONE_SLOTS),
+            key=lambda p: XERO_PHONE_SLOTS.index(p.type),
+        )
+        if p.number
+    ]
+    for xero_type, number, target in _place(wanted, slots, tuple(slots)):
+        label = f"Xero's {XERO_PHONE_LABELS[xero_type]} {number}"
         if target is None:
             plan.refused.append(f"{label}: both phone fields in the CRM are filled")
             continue
-        slots[target] = phone.number
-        changes[target] = phone.number
+        changes[target] = number
         plan.copied.append(f"{label} (as {profile.phone_label(target)})")
 
     street = _xero_street(contact)

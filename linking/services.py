@@ -7,7 +7,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from linking.copying import CopyPlan, plan_copy_from_xero, plan_copy_to_xero
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroLink
@@ -235,21 +235,31 @@ def _audit_failure(*, user, action, record, connection, xero_id, exc: XeroError)
     )
 
 
+def _refuse_a_second_link(record, connection: XeroConnection) -> None:
+    if XeroLink.objects.filter(
+        **{record._meta.model_name: record},
+        tenant_id=connection.tenant_id,
+        xero_type=XeroLink.XeroType.CONTACT,
+    ).exists():
+        raise LinkError(f"{record} is already linked to a Xero contact. Unlink it first.")
+
+
 @transaction.atomic
 def _link_save(*, user, record, connection: XeroConnection, contact: Contact) -> XeroLink:
     kind = record._meta.model_name
-    if XeroLink.objects.filter(
-        **{kind: record}, tenant_id=connection.tenant_id, xero_type=XeroLink.XeroType.CONTACT
-    ).exists():
-        raise LinkError(f"{record} is already linked to a Xero contact. Unlink it first.")
-    link = XeroLink.objects.create(
-        **{kind: record},
-        tenant_id=connection.tenant_id,
-        xero_type=XeroLink.XeroType.CONTACT,
-        xero_id=contact.contact_id,
-        xero_name=contact.name[:255],
-        created_by=user,
-    )
+    _refuse_a_second_link(record, connection)
+    try:
+        with transaction.atomic():
+            link = XeroLink.objects.create(
+                **{kind: record},
+                tenant_id=connection.tenant_id,
+                xero_type=XeroLink.XeroType.CONTACT,
+                xero_id=contact.contact_id,
+                xero_name=contact.name[:255],
+                created_by=user,
+            )
+    except IntegrityError:  # linked at the same moment from another tab or person
+        raise LinkError(f"{record} is already linked to a Xero contact. Unlink it first.") from None
     audit_record(
         user=user,
         action=AuditEntry.Action.LINK,
@@ -297,7 +307,9 @@ def xero_contact_create(*, user, record, connection: XeroConnection, token: str)
     """Create a Xero contact from the record's details and link it.
 
     If Xero refuses (e.g. the name is taken), nothing is linked and Xero's message is raised.
+    A record already linked is refused before anything is created in Xero.
     """
+    _refuse_a_second_link(record, connection)
     profile = record_profile(record)
     draft = ContactDraft(
         name=profile.name,
@@ -378,7 +390,6 @@ def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnec
         tenant_id=str(connection.tenant_id),
         xero_id=str(link.xero_id),
         changes={"copied": plan.copied, "not_copied": plan.refused},
-        error="; ".join(plan.refused),
     )
     return plan
 
@@ -409,7 +420,6 @@ def details_copy_from_xero(*, user, record, link: XeroLink, connection: XeroConn
             tenant_id=str(connection.tenant_id),
             xero_id=str(link.xero_id),
             changes={"copied": plan.copied, "not_copied": plan.refused},
-            error="; ".join(plan.refused),
         )
     return plan
 
