@@ -206,7 +206,10 @@ def _copy(request, record, kind, connection, copy, words: str):
         plan = copy(user=request.user, record=record, link=link, connection=connection)
     except XeroError as exc:
         return _contact_tab(request, record, kind, connection, problem=_words(exc))
-    extra = {"notice": describe(plan, direction=words)}
+    extra = {}
+    if plan.copied or not plan.refused:
+        # "Nothing to copy ... already has everything" would be untrue beside a refusal.
+        extra["notice"] = describe(plan, direction=words)
     if plan.refused:
         extra["problem"] = "Not copied: " + "; ".join(plan.refused) + "."
     return _contact_tab(request, record, kind, connection, **extra)
@@ -280,7 +283,10 @@ def xero_invoice(request, record, kind, connection):
 
 
 def _words(exc: Exception) -> str:
-    return f"Xero: {exc.message}" if isinstance(exc, XeroError) else str(exc)
+    if not isinstance(exc, XeroError):
+        return str(exc)
+    # A rate limit's message is ours ("Xero is busy — ..."); anything else is Xero's own words.
+    return exc.message if exc.retry_after else f"Xero: {exc.message}"
 
 
 @require_GET

@@ -1,5 +1,6 @@
 """The sandbox's URLconf: Xero's paths, so that one base URL stands for login.xero.com,
-identity.xero.com and api.xero.com. Served only by sandbox.wsgi (manage.py runsandbox)."""
+identity.xero.com, api.xero.com and go.xero.com (deep links only). Served only by sandbox.wsgi
+(manage.py runsandbox)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from sandbox import wire
-from sandbox.views import accounting, control, identity
+from sandbox.views import accounting, control, identity, web
 
 urlpatterns = [
     # login.xero.com
@@ -27,6 +28,8 @@ urlpatterns = [
     path("api.xro/2.0/contacts/<str:contact_id>", accounting.contact_item),
     path("api.xro/2.0/invoices", accounting.invoice_collection),
     path("api.xro/2.0/invoices/<str:invoice_id>", accounting.invoice_item),
+    # go.xero.com: deep links into Xero's web app (a read-only page per record).
+    path("organisationlogin/default.aspx", web.deep_link, name="sandbox_deep_link"),
     # The sandbox's own control page (developer tool, never deployed).
     path("sandbox/", control.control, name="sandbox_control"),
 ]

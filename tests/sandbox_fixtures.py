@@ -127,6 +127,7 @@ def _xero_settings(settings: Any, url: str) -> None:
     settings.XERO_LOGIN_URL = url
     settings.XERO_IDENTITY_URL = url
     settings.XERO_API_URL = url
+    settings.XERO_WEB_URL = url
     providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
     for app in providers.get("openid_connect", {}).get("APPS", []):
         if app.get("provider_id") == "xero":

@@ -161,7 +161,7 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
         retry_after = _int(_header(exc.headers, "Retry-After")) or 60
         problem = _header(exc.headers, "X-Rate-Limit-Problem") or "minute"
         return XeroError(
-            f"Xero is busy — try again in {retry_after} seconds.",
+            f"Xero is busy — try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
             status=429,
             retry_after=retry_after,
             code=f"rate_limit_{problem}",
