@@ -62,3 +62,26 @@ class InvoiceLineForm(forms.Form):
 InvoiceLineFormSet = forms.formset_factory(
     InvoiceLineForm, extra=0, min_num=1, validate_min=True, can_delete=True
 )
+
+
+class DealInvoiceForm(InvoiceDraftForm):
+    """An invoice draft from an opportunity or project: the Xero contact is chosen in the form."""
+
+    contact_id = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose the Xero contact to invoice (search, or create one)."},
+    )
+    contact_name = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class FindItemsForm(forms.Form):
+    q = forms.CharField(label="Number or reference", max_length=255, required=False)
+    date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end of the range cannot be before its start.")
+        return cleaned

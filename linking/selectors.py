@@ -199,3 +199,70 @@ def item_url(connection: XeroConnection, item: Invoice) -> str:
     if item.is_bill:
         return xero_url(connection, f"/AccountsPayable/Edit.aspx?InvoiceID={item.invoice_id}")
     return xero_url(connection, f"/AccountsReceivable/View.aspx?InvoiceID={item.invoice_id}")
+
+
+# Opportunities and projects: the invoices and bills linked to them.
+
+IDS_PER_CALL = 50  # Xero takes about 50 ids in one IDs filter
+FIND_LIMIT = 100
+
+
+def item_links(*, record: models.Model, connection: XeroConnection) -> list[XeroLink]:
+    """The record's links to invoices and bills in the connected organisation."""
+    return list(
+        XeroLink.objects.filter(
+            **{kind_of(record): record},
+            tenant_id=connection.tenant_id,
+            xero_type=XeroLink.XeroType.INVOICE,
+        ).order_by("-created_at")
+    )
+
+
+def linked_items(
+    *, connection: XeroConnection, links: list[XeroLink]
+) -> tuple[list[Invoice], list[XeroLink]]:
+    """The linked invoices and bills as Xero has them, and links whose item Xero no longer has."""
+    ids = [str(link.xero_id) for link in links]
+    found: list[Invoice] = []
+    for start in range(0, len(ids), IDS_PER_CALL):
+        found += client.list_invoices(connection, ids=ids[start : start + IDS_PER_CALL])
+    present = {i.invoice_id for i in found}
+    return found, [link for link in links if str(link.xero_id) not in present]
+
+
+def find_items(
+    *,
+    connection: XeroConnection,
+    bills: bool,
+    text: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[Invoice]:
+    """Sales invoices by invoice number, or bills by reference (Xero's InvoiceNumber on a bill).
+
+    Optionally within invoice dates; the first FIND_LIMIT results, newest first.
+    """
+    text = text.strip()
+    items = client.list_invoices(
+        connection,
+        types=["ACCPAY" if bills else "ACCREC"],
+        search_term=text,
+        date_from=date_from,
+        date_to=date_to,
+        page_size=FIND_LIMIT,
+        max_pages=1,
+    )
+    if text:
+        # searchTerm also looks at the Reference; the person asked for the number.
+        items = [i for i in items if text.casefold() in i.number.casefold()]
+    return items
+
+
+def deal_default_contact(*, record: models.Model, connection: XeroConnection) -> XeroLink | None:
+    """The Xero contact linked to the deal's organization, else to its contact."""
+    for party in (record.organization, record.contact):
+        if party is not None:
+            link = contact_link_get(record=party, connection=connection)
+            if link is not None:
+                return link
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from dataclasses import asdict, dataclass
@@ -455,3 +456,111 @@ def invoice_draft_create(
         },
     )
     return invoice
+
+
+# Opportunities and projects: links to invoices and bills.
+
+
+@transaction.atomic
+def _item_link_save(*, user, record, connection: XeroConnection, invoice: Invoice) -> XeroLink:
+    kind = record._meta.model_name
+    label = invoice.number or invoice.reference or invoice.invoice_id
+    if XeroLink.objects.filter(
+        **{kind: record}, tenant_id=connection.tenant_id, xero_id=invoice.invoice_id
+    ).exists():
+        raise LinkError(f"{label} is already linked to this {kind}.")
+    try:
+        with transaction.atomic():
+            link = XeroLink.objects.create(
+                **{kind: record},
+                tenant_id=connection.tenant_id,
+                xero_type=XeroLink.XeroType.INVOICE,
+                xero_id=invoice.invoice_id,
+                xero_name=label[:255],
+                created_by=user,
+            )
+    except IntegrityError:
+        raise LinkError(f"{label} is already linked to this {kind}.") from None
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.LINK,
+        record=record,
+        tenant_id=str(connection.tenant_id),
+        xero_id=invoice.invoice_id,
+        changes={"item": label, "type": invoice.type},
+    )
+    return link
+
+
+def item_link_create(*, user, record, connection: XeroConnection, invoice_id: str) -> XeroLink:
+    """Link an existing invoice or bill (checked in Xero first) to an opportunity or project."""
+    try:
+        invoice = client.get_invoice(connection, invoice_id)
+    except XeroError as exc:
+        _audit_failure(
+            user=user,
+            action=AuditEntry.Action.LINK,
+            record=record,
+            connection=connection,
+            xero_id=invoice_id,
+            exc=exc,
+        )
+        raise
+    return _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
+
+
+def deal_invoice_create(
+    *, user, record, connection: XeroConnection, draft: InvoiceDraft, token: str
+) -> tuple[Invoice, XeroLink]:
+    """Create a DRAFT sales invoice for the deal's chosen contact and link it to the deal."""
+    invoice = invoice_draft_create(
+        user=user, record=record, connection=connection, draft=draft, token=token
+    )
+    link = _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
+    return invoice, link
+
+
+def deal_contact_create(*, user, record, connection: XeroConnection, name: str, token: str):
+    """New Xero Contact from a deal's form: named as asked, with the details of the deal's
+    organization (else its contact); that CRM record is linked to it when it has no link yet."""
+    party = record.organization or record.contact
+    profile = record_profile(party) if party is not None else None
+    draft = ContactDraft(name=name.strip())
+    if profile is not None:
+        draft = ContactDraft(
+            name=name.strip(),
+            first_name=profile.first_name,
+            last_name=profile.last_name,
+            email=profile.email,
+            phones=tuple(
+                Phone(slot, number)
+                for slot, (_, number) in zip(("DEFAULT", "MOBILE"), profile.phones, strict=False)
+                if number
+            ),
+        )
+    try:
+        contact = client.create_contact(
+            connection, draft, idempotency_key=idempotency_key("contact", record, token)
+        )
+    except XeroError as exc:
+        _audit_failure(
+            user=user,
+            action=AuditEntry.Action.CREATE_CONTACT,
+            record=record,
+            connection=connection,
+            xero_id="",
+            exc=exc,
+        )
+        raise
+    audit_record(
+        user=user,
+        action=AuditEntry.Action.CREATE_CONTACT,
+        record=record,
+        tenant_id=str(connection.tenant_id),
+        xero_id=contact.contact_id,
+        changes={"name": contact.name},
+    )
+    if party is not None:
+        with contextlib.suppress(LinkError):  # a party already linked keeps its link
+            _link_save(user=user, record=party, connection=connection, contact=contact)
+    return contact

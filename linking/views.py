@@ -21,9 +21,15 @@ from crm_xero.accounts.sso import is_sso_user
 from linking import selectors, services
 from linking.access import sso_admin_required
 from linking.copying import describe
-from linking.forms import InvoiceDraftForm, InvoiceLineFormSet, SearchForm
-from linking.models import PendingXeroConsent
-from linking.records import CONTACT_KINDS, get_record, record_profile
+from linking.forms import (
+    DealInvoiceForm,
+    FindItemsForm,
+    InvoiceDraftForm,
+    InvoiceLineFormSet,
+    SearchForm,
+)
+from linking.models import PendingXeroConsent, XeroLink
+from linking.records import CONTACT_KINDS, get_record, kind_of, record_profile
 from linking.xero import client, oauth
 from linking.xero.errors import XeroError
 from linking.xero.types import InvoiceDraft, LineItem
@@ -55,11 +61,7 @@ def xero_tab(request, kind: str, pk: int):
     if refusal:
         return refusal
     if kind not in CONTACT_KINDS:
-        return render(
-            request,
-            "linking/tab_connected.html",
-            {"record": record, "kind": kind, "connection": connection},
-        )
+        return _deal_tab(request, record, kind, connection)
     return _contact_tab(request, record, kind, connection)
 
 
@@ -409,3 +411,266 @@ def xero_disconnect(request):
             messages.success(request, f"Disconnected from {name}.")
         return redirect("linking:integrations")
     return render(request, "linking/disconnect_confirm.html", {"connection": connection})
+
+
+# Opportunities and projects: the invoices and bills linked to them.
+
+
+def _tab_url(kind: str, record) -> str:
+    return reverse("linking:xero_tab", args=[kind, record.pk])
+
+
+def _page_of(request, items):
+    show = request.GET.get("show", "all")
+    show = show if show in dict(selectors.SHOW_CHOICES) else "all"
+    page = Paginator(selectors.filter_items(items, show), selectors.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return show, page
+
+
+def _deal_tab(request, record, kind, connection, **extra):
+    """The tab of an opportunity or project: its linked invoices and bills, with totals."""
+    context = {
+        "record": record,
+        "kind": kind,
+        "connection": connection,
+        "tab_url": _tab_url(kind, record),
+        **extra,
+    }
+    try:
+        links = selectors.item_links(record=record, connection=connection)
+        items, missing = selectors.linked_items(connection=connection, links=links)
+    except XeroError as exc:
+        context["error"] = exc
+        return render(request, "linking/tab_error.html", context)
+    by_id = {str(link.xero_id): link for link in links}
+    show, page = _page_of(request, items)
+    context.update(
+        summary=selectors.invoice_summary(
+            invoices=items, base_currency=connection.base_currency, today=timezone.localdate()
+        ),
+        show=show,
+        show_choices=selectors.SHOW_CHOICES,
+        page=page,
+        rows=[
+            (item, selectors.item_url(connection, item), by_id.get(item.invoice_id))
+            for item in page.object_list
+        ],
+        missing=missing,
+        status_labels=selectors.STATUS_LABELS,
+    )
+    return render(request, "linking/tab_deal.html", context)
+
+
+def _deal_action(view):
+    """A Xero tab action on an opportunity or project, by an SSO user, with Xero connected."""
+
+    @wraps(view)
+    def wrapper(request, kind: str, pk: int):
+        if kind in CONTACT_KINDS:
+            raise Http404("No such action for this record.")
+        record, connection, refusal = _gate(request, kind, pk)
+        if refusal:
+            return refusal
+        return view(request, record, kind, connection)
+
+    return wrapper
+
+
+@require_GET
+@_deal_action
+def deal_find(request, record, kind, connection):
+    """Find…: sales invoices by number or bills by reference, optionally within dates."""
+    form = FindItemsForm(request.GET if "q" in request.GET else None)
+    bills = request.GET.get("type") == "bills"
+    context = {
+        "record": record,
+        "kind": kind,
+        "tab_url": _tab_url(kind, record),
+        "form": form,
+        "bills": bills,
+        "searched": False,
+    }
+    if form.is_bound and form.is_valid():
+        try:
+            results = selectors.find_items(
+                connection=connection,
+                bills=bills,
+                text=form.cleaned_data["q"],
+                date_from=form.cleaned_data["date_from"],
+                date_to=form.cleaned_data["date_to"],
+            )
+        except XeroError as exc:
+            context["problem"] = _words(exc)
+        else:
+            linked = {
+                str(link.xero_id)
+                for link in selectors.item_links(record=record, connection=connection)
+            }
+            context.update(
+                searched=True,
+                results=[(item, item.invoice_id in linked) for item in results],
+                limit=selectors.FIND_LIMIT,
+            )
+    return render(request, "linking/tab_deal_find.html", context)
+
+
+@require_POST
+@_deal_action
+def deal_link(request, record, kind, connection):
+    """Link: link a found invoice or bill to the record; a second link is refused politely."""
+    try:
+        link = services.item_link_create(
+            user=request.user,
+            record=record,
+            connection=connection,
+            invoice_id=request.POST.get("invoice_id", ""),
+        )
+    except (XeroError, services.LinkError) as exc:
+        return _deal_tab(request, record, kind, connection, problem=_words(exc))
+    return _deal_tab(
+        request, record, kind, connection, notice=f"Linked {link.xero_name} to this {kind}."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_deal_action
+def deal_unlink(request, record, kind, connection):
+    """Unlink one invoice or bill: ask first, then remove the link only."""
+    link = get_object_or_404(
+        XeroLink.objects.filter(**{kind: record}, xero_type=XeroLink.XeroType.INVOICE),
+        pk=request.GET.get("link") or request.POST.get("link"),
+    )
+    if request.method == "GET":
+        context = {"record": record, "kind": kind, "link": link, "tab_url": _tab_url(kind, record)}
+        return render(request, "linking/tab_deal_unlink_confirm.html", context)
+    services.link_delete(user=request.user, link=link)
+    notice = f"Unlinked {link.xero_name}. Nothing was changed in Xero."
+    return _deal_tab(request, record, kind, connection, notice=notice)
+
+
+def _deal_lines(record, currency: str) -> list[dict]:
+    """Line items for a deal's invoice draft: the opportunity's lines, else its value."""
+    if kind_of(record) == "opportunity":
+        lines = [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_amount": line.unit_price,
+                "account_code": line.account_code,
+            }
+            for line in record.line_items.all()
+        ]
+        if lines:
+            return lines
+        if record.value:
+            return [{"description": record.name, "quantity": 1, "unit_amount": record.value}]
+    return [{"description": record.name, "quantity": 1}]
+
+
+@require_http_methods(["GET", "POST"])
+@_deal_action
+def deal_invoice(request, record, kind, connection):
+    """Create invoice draft for a deal: choose the Xero contact, edit the lines, create, link."""
+    default = selectors.deal_default_contact(record=record, connection=connection)
+    currency = getattr(record, "currency", "") or connection.base_currency
+    data = request.POST if request.method == "POST" else None
+    initial = InvoiceDraftForm.initial_for(currency=currency)
+    if kind == "opportunity":
+        initial["reference"] = record.name
+    if default is not None:
+        initial.update(contact_id=str(default.xero_id), contact_name=default.xero_name)
+    form = DealInvoiceForm(data, initial=initial)
+    lines = InvoiceLineFormSet(data, prefix="lines", initial=_deal_lines(record, currency))
+    context = {
+        "record": record,
+        "kind": kind,
+        "form": form,
+        "lines": lines,
+        "tab_url": _tab_url(kind, record),
+        "new_contact_name": _party_name(record),
+        "token": uuid.uuid4().hex,
+    }
+    if data is None or not (form.is_valid() and lines.is_valid()):
+        return render(request, "linking/tab_deal_invoice_form.html", context)
+    draft = InvoiceDraft(
+        contact_id=form.cleaned_data["contact_id"],
+        date=form.cleaned_data["date"],
+        due_date=form.cleaned_data["due_date"],
+        reference=form.cleaned_data["reference"],
+        currency=form.cleaned_data["currency"],
+        line_items=_line_items(lines),
+    )
+    try:
+        invoice, _ = services.deal_invoice_create(
+            user=request.user,
+            record=record,
+            connection=connection,
+            draft=draft,
+            token=form.cleaned_data["token"],
+        )
+    except (XeroError, services.LinkError) as exc:
+        context["problem"] = _words(exc)
+        return render(request, "linking/tab_deal_invoice_form.html", context)
+    number = f" {invoice.number}" if invoice.number else ""
+    notice = (
+        f"Draft invoice{number} for {invoice.currency} {invoice.total:,.2f} created in Xero "
+        f"and linked to this {kind}."
+    )
+    return _deal_tab(request, record, kind, connection, notice=notice)
+
+
+def _party_name(record) -> str:
+    if record.organization is not None:
+        return record.organization.name
+    if record.contact is not None:
+        return record.contact.full_name
+    return ""
+
+
+def _line_items(lines) -> tuple[LineItem, ...]:
+    return tuple(
+        LineItem(
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_amount=line["unit_amount"],
+            account_code=line["account_code"],
+        )
+        for line in lines.cleaned_data
+        if line and not line.get("DELETE")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_deal_action
+def deal_contact_picker(request, record, kind, connection):
+    """The invoice form's contact picker: search Xero contacts (GET) or create one (POST)."""
+    context = {"record": record, "kind": kind, "tab_url": _tab_url(kind, record)}
+    try:
+        if request.method == "POST":
+            name = request.POST.get("new_contact_name", "").strip()
+            if not name:
+                context["picker_problem"] = "Give the new Xero contact a name."
+            else:
+                contact = services.deal_contact_create(
+                    user=request.user,
+                    record=record,
+                    connection=connection,
+                    name=name,
+                    token=request.POST.get("token") or uuid.uuid4().hex,
+                )
+                context.update(
+                    chosen=selectors.Match(contact, True),
+                    picker_notice=f"Created {contact.name} in Xero.",
+                )
+        else:
+            text = request.GET.get("contact_q", "").strip()
+            context["query"] = text
+            if text:
+                context["matches"] = selectors.contact_search(connection=connection, text=text)
+    except XeroError as exc:
+        context["picker_problem"] = _words(exc)
+    context["new_contact_name"] = request.POST.get("new_contact_name") or _party_name(record)
+    context["token"] = uuid.uuid4().hex
+    return render(request, "linking/tab_deal_contact_picker.html", context)

@@ -6,11 +6,16 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 .venv/bin/python manage.py migrate --no-input
 .venv/bin/python manage.py seed_demo
-.venv/bin/python manage.py seed_sandbox
 
+# The sandbox stands in for Xero, a separate service: it keeps its own SQLite file, so that the
+# CRM holding its database's write lock (e.g. while refreshing a token) never blocks it.
 sandbox_pid=""
 if [ -z "${XERO_CLIENT_ID:-}" ]; then
-  .venv/bin/python manage.py runsandbox 127.0.0.1:8001 &
+  mkdir -p var
+  sandbox_db="sqlite:///$(pwd)/var/sandbox.sqlite3"
+  DATABASE_URL="$sandbox_db" .venv/bin/python manage.py migrate --no-input -v 0
+  DATABASE_URL="$sandbox_db" .venv/bin/python manage.py seed_sandbox
+  DATABASE_URL="$sandbox_db" .venv/bin/python manage.py runsandbox 127.0.0.1:8001 &
   sandbox_pid=$!
 fi
 trap '[ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null || true' EXIT INT TERM

@@ -521,9 +521,11 @@ def list_invoices(
     modified_since: datetime | None = None,
     summary_only: bool = True,
     order: str = "Date DESC",
+    page_size: int = MAX_PAGE_SIZE,
+    max_pages: int | None = None,
 ) -> list[Invoice]:
-    """Every invoice and bill that matches, all pages fetched."""
-    kwargs: dict[str, Any] = {"order": order, "page_size": MAX_PAGE_SIZE}
+    """Every invoice and bill that matches, all pages fetched (or the first `max_pages`)."""
+    kwargs: dict[str, Any] = {"order": order, "page_size": page_size}
     for name, values in (
         ("contact_i_ds", contact_ids),
         ("statuses", statuses),
@@ -554,7 +556,8 @@ def list_invoices(
         invoices.extend(_invoice(i) for i in batch)
         pagination = result.pagination
         page_count = getattr(pagination, "page_count", None) if pagination else None
-        if (page_count is not None and page >= page_count) or len(batch) < MAX_PAGE_SIZE:
+        last = (page_count is not None and page >= page_count) or len(batch) < page_size
+        if last or (max_pages is not None and page >= max_pages):
             return invoices
         page += 1
 
