@@ -94,3 +94,30 @@ def test_a_linked_contact_deleted_in_xero_offers_to_unlink(sso_user_client, xero
     page = sso_user_client.get(f"/xero/tab/organization/{org.pk}/").content.decode()
     assert "no longer exists in Xero" in page
     assert f'hx-get="/xero/tab/organization/{org.pk}/unlink"' in page
+
+
+def test_deal_actions_are_only_for_opportunities_and_projects(sso_user_client, xero):
+    make_connection()
+    org = OrganizationFactory()
+    assert sso_user_client.get(f"/xero/tab/organization/{org.pk}/find").status_code == 404
+    assert sso_user_client.post(f"/xero/tab/organization/{org.pk}/link-item").status_code == 404
+
+
+def test_an_opportunity_with_nothing_linked_says_how_to_link(sso_user_client, xero):
+    make_connection()
+    opportunity = OpportunityFactory()
+    page = sso_user_client.get(f"/xero/tab/opportunity/{opportunity.pk}/").content.decode()
+    assert 'data-testid="xero-net">NZD 0.00<' in page
+    assert "No invoices or bills are linked yet" in page
+    assert xero.received == []  # nothing linked, nothing to ask Xero
+
+
+def test_find_refuses_a_backwards_date_range(sso_user_client, xero):
+    make_connection()
+    opportunity = OpportunityFactory()
+    page = sso_user_client.get(
+        f"/xero/tab/opportunity/{opportunity.pk}/find",
+        {"type": "invoices", "q": "", "date_from": "2026-02-01", "date_to": "2026-01-01"},
+    ).content.decode()
+    assert "The end of the range cannot be before its start." in page
+    assert xero.received == []
