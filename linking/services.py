@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 
 from linking.copying import CopyPlan, plan_copy_from_xero, plan_copy_to_xero
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroLink
-from linking.records import record_profile, record_update
+from linking.records import RecordProfile, record_profile, record_update
 from linking.xero import client, oauth
 from linking.xero.errors import XeroError
 from linking.xero.types import (
@@ -304,16 +304,11 @@ def link_delete(*, user, link: XeroLink) -> None:
     link.delete()
 
 
-def xero_contact_create(*, user, record, connection: XeroConnection, token: str) -> XeroLink:
-    """Create a Xero contact from the record's details and link it.
-
-    If Xero refuses (e.g. the name is taken), nothing is linked and Xero's message is raised.
-    A record already linked is refused before anything is created in Xero.
-    """
-    _refuse_a_second_link(record, connection)
-    profile = record_profile(record)
-    draft = ContactDraft(
-        name=profile.name,
+def _contact_draft(profile: RecordProfile, *, name: str = "") -> ContactDraft:
+    """A new Xero contact from what the CRM holds: names, email, phones, street address."""
+    address = profile.address
+    return ContactDraft(
+        name=name or profile.name,
         first_name=profile.first_name,
         last_name=profile.last_name,
         email=profile.email,
@@ -323,18 +318,24 @@ def xero_contact_create(*, user, record, connection: XeroConnection, token: str)
             if number
         ),
         addresses=()
-        if profile.address.is_empty
+        if address.is_empty
         else (
             Address(
                 "STREET",
-                tuple(x for x in (profile.address.line1, profile.address.line2) if x),
-                profile.address.city,
-                profile.address.region,
-                profile.address.postal_code,
-                profile.address.country,
+                tuple(x for x in (address.line1, address.line2) if x),
+                address.city,
+                address.region,
+                address.postal_code,
+                address.country,
             ),
         ),
     )
+
+
+def _contact_create_in_xero(
+    *, user, record, connection: XeroConnection, draft: ContactDraft, token: str
+) -> Contact:
+    """Create the contact in Xero (Idempotency-Key from the record and token) and audit it."""
     try:
         contact = client.create_contact(
             connection, draft, idempotency_key=idempotency_key("contact", record, token)
@@ -356,6 +357,20 @@ def xero_contact_create(*, user, record, connection: XeroConnection, token: str)
         tenant_id=str(connection.tenant_id),
         xero_id=contact.contact_id,
         changes={"name": contact.name},
+    )
+    return contact
+
+
+def xero_contact_create(*, user, record, connection: XeroConnection, token: str) -> XeroLink:
+    """Create a Xero contact from the record's details and link it.
+
+    If Xero refuses (e.g. the name is taken), nothing is linked and Xero's message is raised.
+    A record already linked is refused before anything is created in Xero.
+    """
+    _refuse_a_second_link(record, connection)
+    draft = _contact_draft(record_profile(record))
+    contact = _contact_create_in_xero(
+        user=user, record=record, connection=connection, draft=draft, token=token
     )
     return _link_save(user=user, record=record, connection=connection, contact=contact)
 
@@ -524,41 +539,12 @@ def deal_contact_create(*, user, record, connection: XeroConnection, name: str, 
     """New Xero Contact from a deal's form: named as asked, with the details of the deal's
     organization (else its contact); that CRM record is linked to it when it has no link yet."""
     party = record.organization or record.contact
-    profile = record_profile(party) if party is not None else None
-    draft = ContactDraft(name=name.strip())
-    if profile is not None:
-        draft = ContactDraft(
-            name=name.strip(),
-            first_name=profile.first_name,
-            last_name=profile.last_name,
-            email=profile.email,
-            phones=tuple(
-                Phone(slot, number)
-                for slot, (_, number) in zip(("DEFAULT", "MOBILE"), profile.phones, strict=False)
-                if number
-            ),
-        )
-    try:
-        contact = client.create_contact(
-            connection, draft, idempotency_key=idempotency_key("contact", record, token)
-        )
-    except XeroError as exc:
-        _audit_failure(
-            user=user,
-            action=AuditEntry.Action.CREATE_CONTACT,
-            record=record,
-            connection=connection,
-            xero_id="",
-            exc=exc,
-        )
-        raise
-    audit_record(
-        user=user,
-        action=AuditEntry.Action.CREATE_CONTACT,
-        record=record,
-        tenant_id=str(connection.tenant_id),
-        xero_id=contact.contact_id,
-        changes={"name": contact.name},
+    if party is None:
+        draft = ContactDraft(name=name.strip())
+    else:
+        draft = _contact_draft(record_profile(party), name=name.strip())
+    contact = _contact_create_in_xero(
+        user=user, record=record, connection=connection, draft=draft, token=token
     )
     if party is not None:
         with contextlib.suppress(LinkError):  # a party already linked keeps its link

@@ -593,6 +593,7 @@ def deal_invoice(request, record, kind, connection):
         "token": uuid.uuid4().hex,
     }
     if data is None or not (form.is_valid() and lines.is_valid()):
+        context["contact_name"] = _chosen_name(connection, form)
         return render(request, "linking/tab_deal_invoice_form.html", context)
     draft = InvoiceDraft(
         contact_id=form.cleaned_data["contact_id"],
@@ -612,6 +613,7 @@ def deal_invoice(request, record, kind, connection):
         )
     except (XeroError, services.LinkError) as exc:
         context["problem"] = _words(exc)
+        context["contact_name"] = _chosen_name(connection, form)
         return render(request, "linking/tab_deal_invoice_form.html", context)
     number = f" {invoice.number}" if invoice.number else ""
     notice = (
@@ -619,6 +621,18 @@ def deal_invoice(request, record, kind, connection):
         f"and linked to this {kind}."
     )
     return _deal_tab(request, record, kind, connection, notice=notice)
+
+
+def _chosen_name(connection, form) -> str:
+    """The chosen Xero contact's name; a contact picked from the search's list comes back
+    without one, so ask Xero for it (nothing when Xero cannot say)."""
+    contact_id, name = form["contact_id"].value(), form["contact_name"].value()
+    if name or not contact_id:
+        return name or ""
+    try:
+        return client.get_contact(connection, str(contact_id)).name
+    except XeroError:
+        return ""
 
 
 def _party_name(record) -> str:
@@ -658,7 +672,7 @@ def deal_contact_picker(request, record, kind, connection):
                     record=record,
                     connection=connection,
                     name=name,
-                    token=request.POST.get("token") or uuid.uuid4().hex,
+                    token=request.POST.get("contact_token") or uuid.uuid4().hex,
                 )
                 context.update(
                     chosen=selectors.Match(contact, True),

@@ -34,6 +34,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def _no_sign_in_rate_limit(settings):
+    """Browser tests sign in more often than allauth's 30 sign-ins a minute from one address allow
+    (its counters live in the cache for the whole session); the limit is not under test here."""
+    settings.ACCOUNT_RATE_LIMITS = {"login": False}
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
