@@ -128,19 +128,27 @@ def _linked_view(request, link, connection, context):
     return render(request, "linking/tab_linked.html", context)
 
 
-def _action(view):
-    """A Xero tab action: POST or GET by an SSO user on a connected organization or contact."""
+def _tab_action(*, deals: bool):
+    """A Xero tab action by an SSO user with Xero connected, on an organization or contact
+    (deals=False) or on an opportunity or project (deals=True); other kinds are a 404."""
 
-    @wraps(view)
-    def wrapper(request, kind: str, pk: int):
-        if kind not in CONTACT_KINDS:
-            raise Http404("No such action for this record.")
-        record, connection, refusal = _gate(request, kind, pk)
-        if refusal:
-            return refusal
-        return view(request, record, kind, connection)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, kind: str, pk: int):
+            if (kind in CONTACT_KINDS) == deals:
+                raise Http404("No such action for this record.")
+            record, connection, refusal = _gate(request, kind, pk)
+            if refusal:
+                return refusal
+            return view(request, record, kind, connection)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+_action = _tab_action(deals=False)
+_deal_action = _tab_action(deals=True)
 
 
 @require_POST
@@ -461,21 +469,6 @@ def _deal_tab(request, record, kind, connection, **extra):
         status_labels=selectors.STATUS_LABELS,
     )
     return render(request, "linking/tab_deal.html", context)
-
-
-def _deal_action(view):
-    """A Xero tab action on an opportunity or project, by an SSO user, with Xero connected."""
-
-    @wraps(view)
-    def wrapper(request, kind: str, pk: int):
-        if kind in CONTACT_KINDS:
-            raise Http404("No such action for this record.")
-        record, connection, refusal = _gate(request, kind, pk)
-        if refusal:
-            return refusal
-        return view(request, record, kind, connection)
-
-    return wrapper
 
 
 @require_GET
