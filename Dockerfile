@@ -7,6 +7,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY crm_xero ./crm_xero
 COPY linking ./linking
+# The sandbox is only installed when XERO_CLIENT_ID is unset (a trial without a Xero app).
+COPY sandbox ./sandbox
 COPY templates ./templates
 COPY static ./static
 COPY manage.py ./

@@ -60,10 +60,11 @@ INSTALLED_APPS = [
     "crm_xero.accounts",
     "crm_xero.crm",
     "linking",
-    # The built-in Xero sandbox: served by its own process (manage.py runsandbox), never in
-    # production; crm_xero and linking talk to it only over HTTP, as they would to Xero.
-    "sandbox",
 ]
+if not env("XERO_CLIENT_ID"):
+    # The built-in Xero sandbox, used when no real Xero app is configured: served by its own
+    # process (manage.py runsandbox); crm_xero and linking talk to it only over HTTP, as to Xero.
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -80,9 +80,9 @@ def test_without_xero_client_id_the_xero_urls_point_at_the_sandbox():
     assert set(values.values()) == {"http://127.0.0.1:8001"}
 
 
-def test_with_xero_client_id_the_xero_urls_are_xeros():
+def test_with_xero_client_id_the_xero_urls_are_xeros_and_the_sandbox_is_not_installed():
     values = settings_json(
-        ["XERO_LOGIN_URL", "XERO_IDENTITY_URL", "XERO_API_URL", "XERO_SCOPES"],
+        ["XERO_LOGIN_URL", "XERO_IDENTITY_URL", "XERO_API_URL", "XERO_SCOPES", "INSTALLED_APPS"],
         XERO_CLIENT_ID="abc",
         XERO_CLIENT_SECRET="def",
     )
@@ -90,6 +90,7 @@ def test_with_xero_client_id_the_xero_urls_are_xeros():
     assert values["XERO_IDENTITY_URL"] == "https://identity.xero.com"
     assert values["XERO_API_URL"] == "https://api.xero.com"
     assert "offline_access" in values["XERO_SCOPES"]
+    assert "sandbox" not in values["INSTALLED_APPS"]
 
 
 @pytest.mark.parametrize(
