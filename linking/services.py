@@ -236,56 +236,99 @@ def _audit_failure(*, user, action, record, connection, xero_id, exc: XeroError)
     )
 
 
+def _already_linked(record) -> str:
+    return f"{record} is already linked to a Xero contact. Unlink it first."
+
+
 def _refuse_a_second_link(record, connection: XeroConnection) -> None:
     if XeroLink.objects.filter(
         **{record._meta.model_name: record},
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
     ).exists():
-        raise LinkError(f"{record} is already linked to a Xero contact. Unlink it first.")
+        raise LinkError(_already_linked(record))
 
 
 @transaction.atomic
-def _link_save(*, user, record, connection: XeroConnection, contact: Contact) -> XeroLink:
+def _save_link(
+    *,
+    user,
+    record,
+    connection: XeroConnection,
+    xero_type: str,
+    xero_id: str,
+    name: str,
+    clash: dict,
+    refusal: str,
+    changes: dict,
+) -> XeroLink:
+    """Create one link and its audit entry, unless a link matching `clash` forbids it."""
     kind = record._meta.model_name
-    _refuse_a_second_link(record, connection)
+    if XeroLink.objects.filter(**{kind: record}, tenant_id=connection.tenant_id, **clash).exists():
+        raise LinkError(refusal)
     try:
         with transaction.atomic():
             link = XeroLink.objects.create(
                 **{kind: record},
                 tenant_id=connection.tenant_id,
-                xero_type=XeroLink.XeroType.CONTACT,
-                xero_id=contact.contact_id,
-                xero_name=contact.name[:255],
+                xero_type=xero_type,
+                xero_id=xero_id,
+                xero_name=name[:255],
                 created_by=user,
             )
     except IntegrityError:  # linked at the same moment from another tab or person
-        raise LinkError(f"{record} is already linked to a Xero contact. Unlink it first.") from None
+        raise LinkError(refusal) from None
     audit_record(
         user=user,
         action=AuditEntry.Action.LINK,
         record=record,
         tenant_id=str(connection.tenant_id),
-        xero_id=contact.contact_id,
-        changes={"xero_contact": contact.name},
+        xero_id=xero_id,
+        changes=changes,
     )
     return link
 
 
-def link_create(*, user, record, connection: XeroConnection, xero_contact_id: str) -> XeroLink:
-    """Link the record to an existing Xero contact (checked to exist in Xero first)."""
+def _link_save(*, user, record, connection: XeroConnection, contact: Contact) -> XeroLink:
+    """Link the record to a Xero contact; a record links to one contact at most."""
+    return _save_link(
+        user=user,
+        record=record,
+        connection=connection,
+        xero_type=XeroLink.XeroType.CONTACT,
+        xero_id=contact.contact_id,
+        name=contact.name,
+        clash={"xero_type": XeroLink.XeroType.CONTACT},
+        refusal=_already_linked(record),
+        changes={"xero_contact": contact.name},
+    )
+
+
+def _fetched_or_audited(fetch, *, user, record, connection: XeroConnection, xero_id: str):
+    """What Xero answers to `fetch()`; a refusal is audited as a failed link, then raised."""
     try:
-        contact = client.get_contact(connection, xero_contact_id)
+        return fetch()
     except XeroError as exc:
         _audit_failure(
             user=user,
             action=AuditEntry.Action.LINK,
             record=record,
             connection=connection,
-            xero_id=xero_contact_id,
+            xero_id=xero_id,
             exc=exc,
         )
         raise
+
+
+def link_create(*, user, record, connection: XeroConnection, xero_contact_id: str) -> XeroLink:
+    """Link the record to an existing Xero contact (checked to exist in Xero first)."""
+    contact = _fetched_or_audited(
+        lambda: client.get_contact(connection, xero_contact_id),
+        user=user,
+        record=record,
+        connection=connection,
+        xero_id=xero_contact_id,
+    )
     return _link_save(user=user, record=record, connection=connection, contact=contact)
 
 
@@ -476,51 +519,31 @@ def invoice_draft_create(
 # Opportunities and projects: links to invoices and bills.
 
 
-@transaction.atomic
 def _item_link_save(*, user, record, connection: XeroConnection, invoice: Invoice) -> XeroLink:
-    kind = record._meta.model_name
+    """Link an invoice or bill to the record; the same item twice is refused."""
     label = invoice.number or invoice.reference or invoice.invoice_id
-    if XeroLink.objects.filter(
-        **{kind: record}, tenant_id=connection.tenant_id, xero_id=invoice.invoice_id
-    ).exists():
-        raise LinkError(f"{label} is already linked to this {kind}.")
-    try:
-        with transaction.atomic():
-            link = XeroLink.objects.create(
-                **{kind: record},
-                tenant_id=connection.tenant_id,
-                xero_type=XeroLink.XeroType.INVOICE,
-                xero_id=invoice.invoice_id,
-                xero_name=label[:255],
-                created_by=user,
-            )
-    except IntegrityError:
-        raise LinkError(f"{label} is already linked to this {kind}.") from None
-    audit_record(
+    return _save_link(
         user=user,
-        action=AuditEntry.Action.LINK,
         record=record,
-        tenant_id=str(connection.tenant_id),
+        connection=connection,
+        xero_type=XeroLink.XeroType.INVOICE,
         xero_id=invoice.invoice_id,
+        name=label,
+        clash={"xero_id": invoice.invoice_id},
+        refusal=f"{label} is already linked to this {record._meta.model_name}.",
         changes={"item": label, "type": invoice.type},
     )
-    return link
 
 
 def item_link_create(*, user, record, connection: XeroConnection, invoice_id: str) -> XeroLink:
     """Link an existing invoice or bill (checked in Xero first) to an opportunity or project."""
-    try:
-        invoice = client.get_invoice(connection, invoice_id)
-    except XeroError as exc:
-        _audit_failure(
-            user=user,
-            action=AuditEntry.Action.LINK,
-            record=record,
-            connection=connection,
-            xero_id=invoice_id,
-            exc=exc,
-        )
-        raise
+    invoice = _fetched_or_audited(
+        lambda: client.get_invoice(connection, invoice_id),
+        user=user,
+        record=record,
+        connection=connection,
+        xero_id=invoice_id,
+    )
     return _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
 
 
