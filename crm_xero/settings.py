@@ -136,13 +136,29 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# Periodic Xero upkeep (run by `celery -A crm_xero beat`; see linking/tasks.py).
+CELERY_BEAT_SCHEDULE = {
+    "xero-tokens-ahead-of-expiry": {
+        "task": "linking.tasks.tokens_refresh_ahead",
+        "schedule": 300.0,
+    },
+    "xero-idle-refresh-tokens": {
+        "task": "linking.tasks.tokens_keep_alive",
+        "schedule": 6 * 3600.0,
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -245,13 +261,27 @@ XERO_SCOPES = envlist(
         "accounting.settings.read",
     ],
 )
-XERO_WEBHOOK_KEY = env("XERO_WEBHOOK_KEY")
+# The key Xero shows for the app's webhook; it signs every delivery (x-xero-signature).
+XERO_WEBHOOK_KEY = env(
+    "XERO_WEBHOOK_KEY", "sandbox-webhook-key-not-for-production" if XERO_USES_SANDBOX else ""
+)
 # Fernet keys for Xero tokens at rest, newest first (MultiFernet: add a new key in front to
 # rotate, then run `manage.py rotate_xero_tokens`). Default: one key derived from SECRET_KEY.
 XERO_TOKEN_KEYS = envlist("XERO_TOKEN_KEYS", [])
 # Seconds for connecting to and reading from Xero (the SDK has no default timeout).
 XERO_CONNECT_TIMEOUT = envint("XERO_CONNECT_TIMEOUT", 5, minimum=1)
 XERO_READ_TIMEOUT = envint("XERO_READ_TIMEOUT", 20, minimum=1)
+# Xero data is fresh in the cache for XERO_CACHE_TTL seconds after Xero confirmed it (webhooks
+# and the app's own writes keep it true meanwhile), and kept for XERO_CACHE_KEEP seconds to be
+# refreshed incrementally or shown, marked stale, when Xero is busy.
+XERO_CACHE_TTL = envint("XERO_CACHE_TTL", 600, minimum=0)
+XERO_CACHE_KEEP = envint("XERO_CACHE_KEEP", 86_400, minimum=60)
+# The app's share of each tenant's rate limits (Xero: 60 a minute, 5 at once); a margin under
+# 60 absorbs the sliding-window estimate's error.
+XERO_RATE_PER_MINUTE = envint("XERO_RATE_PER_MINUTE", 55, minimum=1)
+XERO_RATE_CONCURRENT = envint("XERO_RATE_CONCURRENT", 5, minimum=1)
+# Refresh tokens die after 60 days unused: refresh any connection idle this many days.
+XERO_KEEP_ALIVE_DAYS = envint("XERO_KEEP_ALIVE_DAYS", 7, minimum=1)
 
 # "Sign in with Xero" against the sandbox when no real SSO provider is configured, so that the
 # offline demo needs no password at all.

@@ -22,10 +22,6 @@ class XeroConnectionAdmin(admin.ModelAdmin):
         "token_refreshed_at",
         "connected_by",
         "connected_at",
-        "min_limit_remaining",
-        "day_limit_remaining",
-        "app_min_limit_remaining",
-        "limits_seen_at",
     ]
 
     def has_add_permission(self, request) -> bool:

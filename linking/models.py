@@ -42,12 +42,6 @@ class XeroConnection(models.Model):
     )
     connected_at = models.DateTimeField(auto_now_add=True)
 
-    # The rate-limit headroom Xero reported in its last response.
-    min_limit_remaining = models.IntegerField(null=True, blank=True)
-    day_limit_remaining = models.IntegerField(null=True, blank=True)
-    app_min_limit_remaining = models.IntegerField(null=True, blank=True)
-    limits_seen_at = models.DateTimeField(null=True, blank=True)
-
     class Meta:
         verbose_name = "Xero connection"
 

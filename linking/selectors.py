@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -16,7 +16,8 @@ from django.db import models
 
 from linking.models import XeroConnection, XeroLink
 from linking.records import RecordProfile, kind_of
-from linking.xero import client
+from linking.xero import client, reads
+from linking.xero.errors import XeroError
 from linking.xero.types import Contact, Invoice
 
 ZERO = Decimal("0.00")
@@ -74,7 +75,7 @@ def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> li
         terms.append(profile.email)
     found: dict[str, Contact] = {}
     for term in filter(None, terms):
-        for contact in client.search_contacts(connection, search_term=term):
+        for contact in reads.search_contacts(connection, term):
             found.setdefault(contact.contact_id, contact)
     matches = [Match(c, _is_exact(profile, c)) for c in found.values()]
     return sorted(matches, key=lambda m: (not m.exact, m.contact.name.casefold()))
@@ -82,8 +83,34 @@ def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> li
 
 def contact_search(*, connection: XeroConnection, text: str) -> list[Match]:
     """Xero contacts whose name, names, number or email contain the text."""
-    contacts = client.search_contacts(connection, search_term=text.strip())
+    contacts = reads.search_contacts(connection, text.strip())
     return [Match(c, False) for c in contacts]
+
+
+@dataclass(frozen=True)
+class Account:
+    """A linked Xero contact with its invoices and bills, as of `updated_at`.
+
+    `problem` says why Xero could not be asked just now, when the data shown is older.
+    """
+
+    contact: Contact
+    invoices: list[Invoice]
+    updated_at: datetime
+    problem: XeroError | None = None
+
+
+def contact_account(
+    *, connection: XeroConnection, contact_id: str, refresh: bool = False
+) -> Account:
+    """The contact and its invoices and bills: from the cache when fresh (or `refresh`)."""
+    found, listed = reads.contact_account(connection, contact_id, refresh=refresh)
+    return Account(
+        contact=found.value,
+        invoices=list(listed.value.items),
+        updated_at=min(found.updated_at, listed.updated_at),
+        problem=found.problem or listed.problem,
+    )
 
 
 @dataclass(frozen=True)
@@ -203,7 +230,6 @@ def item_url(connection: XeroConnection, item: Invoice) -> str:
 
 # Opportunities and projects: the invoices and bills linked to them.
 
-IDS_PER_CALL = 50  # Xero takes about 50 ids in one IDs filter
 FIND_LIMIT = 100
 
 
@@ -218,16 +244,28 @@ def item_links(*, record: models.Model, connection: XeroConnection) -> list[Xero
     )
 
 
+@dataclass(frozen=True)
+class DealItems:
+    """A deal's linked invoices and bills as Xero has them, and links to items it no longer has."""
+
+    items: list[Invoice]
+    missing: list[XeroLink]
+    updated_at: datetime
+    problem: XeroError | None = None
+
+
 def linked_items(
-    *, connection: XeroConnection, links: list[XeroLink]
-) -> tuple[list[Invoice], list[XeroLink]]:
-    """The linked invoices and bills as Xero has them, and links whose item Xero no longer has."""
-    ids = [str(link.xero_id) for link in links]
-    found: list[Invoice] = []
-    for start in range(0, len(ids), IDS_PER_CALL):
-        found += client.list_invoices(connection, ids=ids[start : start + IDS_PER_CALL])
-    present = {i.invoice_id for i in found}
-    return found, [link for link in links if str(link.xero_id) not in present]
+    *, connection: XeroConnection, links: list[XeroLink], refresh: bool = False
+) -> DealItems:
+    """The linked items: from the cache when fresh (or `refresh`), the rest fetched at once."""
+    found = reads.items(connection, [str(link.xero_id) for link in links], refresh=refresh)
+    gone = set(found.missing)
+    return DealItems(
+        items=found.found,
+        missing=[link for link in links if str(link.xero_id) in gone],
+        updated_at=datetime.fromtimestamp(found.checked_at, UTC),
+        problem=found.problem,
+    )
 
 
 def find_items(

@@ -8,12 +8,13 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from linking.copying import CopyPlan, plan_copy_from_xero, plan_copy_to_xero
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroLink
 from linking.records import RecordProfile, record_profile, record_update
-from linking.xero import client, oauth
+from linking.xero import client, oauth, reads
 from linking.xero.errors import XeroError
 from linking.xero.types import (
     Address,
@@ -329,6 +330,7 @@ def link_create(*, user, record, connection: XeroConnection, xero_contact_id: st
         connection=connection,
         xero_id=xero_contact_id,
     )
+    reads.remember_contact(connection, contact)
     return _link_save(user=user, record=record, connection=connection, contact=contact)
 
 
@@ -393,6 +395,7 @@ def _contact_create_in_xero(
             exc=exc,
         )
         raise
+    reads.remember_contact(connection, contact, new=True)
     audit_record(
         user=user,
         action=AuditEntry.Action.CREATE_CONTACT,
@@ -426,12 +429,13 @@ def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnec
         plan = plan_copy_to_xero(record_profile(record), contact)
         if plan.draft is not None:
             digest = hashlib.sha256(repr(plan.draft).encode()).hexdigest()[:16]
-            client.update_contact(
+            contact = client.update_contact(
                 connection,
                 str(link.xero_id),
                 plan.draft,
                 idempotency_key=idempotency_key("copy", record, digest),
             )
+        reads.remember_contact(connection, contact)
     except XeroError as exc:
         _audit_failure(
             user=user,
@@ -458,6 +462,7 @@ def details_copy_from_xero(*, user, record, link: XeroLink, connection: XeroConn
     action = AuditEntry.Action.COPY_FROM_XERO
     try:
         contact = client.get_contact(connection, str(link.xero_id))
+        reads.remember_contact(connection, contact)
     except XeroError as exc:
         _audit_failure(
             user=user,
@@ -501,6 +506,7 @@ def invoice_draft_create(
             exc=exc,
         )
         raise
+    reads.remember_invoices(connection, [invoice])
     audit_record(
         user=user,
         action=AuditEntry.Action.CREATE_INVOICE,
@@ -544,6 +550,7 @@ def item_link_create(*, user, record, connection: XeroConnection, invoice_id: st
         connection=connection,
         xero_id=invoice_id,
     )
+    reads.remember_invoices(connection, [invoice])
     return _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
 
 
@@ -573,3 +580,48 @@ def deal_contact_create(*, user, record, connection: XeroConnection, name: str, 
         with contextlib.suppress(LinkError):  # a party already linked keeps its link
             _link_save(user=user, record=party, connection=connection, contact=contact)
     return contact
+
+
+# Webhooks: Xero says what changed; the cached entries that hold it are fetched again.
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    contacts: int = 0
+    invoices: int = 0
+    ignored: int = 0
+
+
+def webhook_events_apply(events: list[dict]) -> WebhookOutcome:
+    """Refetch the contacts and invoices a webhook delivery names, tenant by tenant.
+
+    Events are thin (ids only), so one IDs call per category fetches what they touch.
+    https://developer.xero.com/documentation/guides/webhooks/overview
+    """
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for event in events:
+        key = (str(event.get("tenantId", "")), str(event.get("eventCategory", "")).upper())
+        resource = str(event.get("resourceId", ""))
+        if resource and resource not in wanted.setdefault(key, []):
+            wanted[key].append(resource)
+    contacts = invoices = ignored = 0
+    for (tenant_id, category), ids in wanted.items():
+        connection = _connection_for(tenant_id)
+        if (
+            connection is None
+            or connection.needs_reconnect
+            or category not in ("CONTACT", "INVOICE")
+        ):
+            ignored += len(ids)
+        elif category == "CONTACT":
+            contacts += reads.refetch_contacts(connection, ids)
+        else:
+            invoices += reads.refetch_invoices(connection, ids)
+    return WebhookOutcome(contacts, invoices, ignored)
+
+
+def _connection_for(tenant_id: str) -> XeroConnection | None:
+    try:
+        return XeroConnection.objects.filter(tenant_id=tenant_id).first()
+    except ValidationError:  # not a UUID
+        return None

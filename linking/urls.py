@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linking import views
+from linking import views, webhooks
 
 app_name = "linking"
 
@@ -8,6 +8,7 @@ tab = "xero/tab/<slug:kind>/<int:pk>/"
 
 urlpatterns = [
     path(tab, views.xero_tab, name="xero_tab"),
+    path(f"{tab}refresh", views.xero_refresh, name="xero_refresh"),
     path(f"{tab}link", views.xero_link, name="xero_link"),
     path(f"{tab}new-contact", views.xero_new_contact, name="xero_new_contact"),
     path(f"{tab}unlink", views.xero_unlink, name="xero_unlink"),
@@ -25,4 +26,5 @@ urlpatterns = [
     path("integrations/xero/choose", views.xero_choose, name="xero_choose"),
     path("integrations/xero/check", views.xero_check, name="xero_check"),
     path("integrations/xero/disconnect", views.xero_disconnect, name="xero_disconnect"),
+    path("integrations/xero/webhooks", webhooks.xero_webhook, name="xero_webhook"),
 ]

@@ -15,10 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm_xero.accounts.sso import is_sso_user
-from linking import selectors, services
+from linking import selectors, services, tasks
 from linking.access import sso_admin_required
 from linking.copying import describe
 from linking.forms import (
@@ -30,7 +31,7 @@ from linking.forms import (
 )
 from linking.models import PendingXeroConsent, XeroLink
 from linking.records import CONTACT_KINDS, get_record, kind_of, record_profile
-from linking.xero import client, oauth
+from linking.xero import budget, client, oauth
 from linking.xero.errors import XeroError
 from linking.xero.types import InvoiceDraft, LineItem
 
@@ -65,7 +66,7 @@ def xero_tab(request, kind: str, pk: int):
     return _contact_tab(request, record, kind, connection)
 
 
-def _contact_tab(request, record, kind, connection, **extra):
+def _contact_tab(request, record, kind, connection, *, refresh=False, **extra):
     """The tab of an organization or contact: matches to link, or the linked contact's money."""
     link = selectors.contact_link_get(record=record, connection=connection)
     context = {
@@ -78,7 +79,7 @@ def _contact_tab(request, record, kind, connection, **extra):
     try:
         if link is None:
             return _match_view(request, record, connection, context)
-        return _linked_view(request, link, connection, context)
+        return _linked_view(request, link, connection, context, refresh=refresh)
     except XeroError as exc:
         context["error"] = exc
         return render(request, "linking/tab_error.html", context)
@@ -100,25 +101,28 @@ def _match_view(request, record, connection, context):
     return render(request, "linking/tab_match.html", context)
 
 
-def _linked_view(request, link, connection, context):
+def _linked_view(request, link, connection, context, *, refresh=False):
     context["link"] = link
     try:
-        contact = client.get_contact(connection, str(link.xero_id))
+        account = selectors.contact_account(
+            connection=connection, contact_id=str(link.xero_id), refresh=refresh
+        )
     except XeroError as exc:
         if exc.code != "not_found":
             raise
         return render(request, "linking/tab_gone.html", context)
-    invoices = client.list_invoices(connection, contact_ids=[contact.contact_id])
-    show = request.GET.get("show", "all")
-    show = show if show in dict(selectors.SHOW_CHOICES) else "all"
-    items = selectors.filter_items(invoices, show)
-    page = Paginator(items, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    _refetch_when_allowed(connection, account.problem, str(link.xero_id))
+    contact = account.contact
+    show, page = _page_of(request, account.invoices)
     context.update(
         contact=contact,
         contact_url=selectors.contact_url(connection, contact.contact_id),
         summary=selectors.invoice_summary(
-            invoices=invoices, base_currency=connection.base_currency, today=timezone.localdate()
+            invoices=account.invoices,
+            base_currency=connection.base_currency,
+            today=timezone.localdate(),
         ),
+        freshness=_freshness(account.updated_at, account.problem),
         show=show,
         show_choices=selectors.SHOW_CHOICES,
         page=page,
@@ -126,6 +130,19 @@ def _linked_view(request, link, connection, context):
         status_labels=selectors.STATUS_LABELS,
     )
     return render(request, "linking/tab_linked.html", context)
+
+
+def _freshness(updated_at, problem) -> dict:
+    """What the tab says about how current its Xero data is."""
+    age = (timezone.now() - updated_at).total_seconds()
+    words = "just now" if age < 60 else f"{timesince(updated_at)} ago"
+    return {"updated_at": updated_at, "words": words, "problem": problem}
+
+
+def _refetch_when_allowed(connection, problem, contact_id: str) -> None:
+    """Xero said wait: have a worker fetch the contact when it may, not this request."""
+    if problem is not None and problem.retry_after:
+        tasks.refetch_later(connection, contact_id, after=problem.retry_after)
 
 
 def _tab_action(*, deals: bool):
@@ -183,6 +200,17 @@ def xero_new_contact(request, record, kind, connection):
         return _contact_tab(request, record, kind, connection, problem=_words(exc))
     notice = f"Created {link.xero_name} in Xero and linked it."
     return _contact_tab(request, record, kind, connection, notice=notice)
+
+
+@require_POST
+def xero_refresh(request, kind: str, pk: int):
+    """Refresh: ask Xero again now for everything the tab shows."""
+    record, connection, refusal = _gate(request, kind, pk)
+    if refusal:
+        return refusal
+    if kind not in CONTACT_KINDS:
+        return _deal_tab(request, record, kind, connection, refresh=True)
+    return _contact_tab(request, record, kind, connection, refresh=True)
 
 
 def _link_or_404(record, connection):
@@ -303,11 +331,13 @@ def _words(exc: Exception) -> str:
 @sso_admin_required
 def integrations(request):
     """The Integrations page: the Xero connection's state, or a button to make one."""
+    connection = services.connection_get()
     return render(
         request,
         "linking/integrations.html",
         {
-            "connection": services.connection_get(),
+            "connection": connection,
+            "headroom": budget.headroom(connection.tenant_id) if connection else None,
             "pending": PendingXeroConsent.objects.filter(user=request.user).last(),
         },
     )
@@ -437,7 +467,7 @@ def _page_of(request, items):
     return show, page
 
 
-def _deal_tab(request, record, kind, connection, **extra):
+def _deal_tab(request, record, kind, connection, *, refresh=False, **extra):
     """The tab of an opportunity or project: its linked invoices and bills, with totals."""
     context = {
         "record": record,
@@ -448,16 +478,19 @@ def _deal_tab(request, record, kind, connection, **extra):
     }
     try:
         links = selectors.item_links(record=record, connection=connection)
-        items, missing = selectors.linked_items(connection=connection, links=links)
+        linked = selectors.linked_items(connection=connection, links=links, refresh=refresh)
     except XeroError as exc:
         context["error"] = exc
         return render(request, "linking/tab_error.html", context)
     by_id = {str(link.xero_id): link for link in links}
-    show, page = _page_of(request, items)
+    show, page = _page_of(request, linked.items)
     context.update(
         summary=selectors.invoice_summary(
-            invoices=items, base_currency=connection.base_currency, today=timezone.localdate()
+            invoices=linked.items,
+            base_currency=connection.base_currency,
+            today=timezone.localdate(),
         ),
+        freshness=_freshness(linked.updated_at, linked.problem),
         show=show,
         show_choices=selectors.SHOW_CHOICES,
         page=page,
@@ -465,7 +498,7 @@ def _deal_tab(request, record, kind, connection, **extra):
             (item, selectors.item_url(connection, item), by_id.get(item.invoice_id))
             for item in page.object_list
         ],
-        missing=missing,
+        missing=linked.missing,
         status_labels=selectors.STATUS_LABELS,
     )
     return render(request, "linking/tab_deal.html", context)

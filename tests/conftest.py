@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import SocialAccountFactory, UserFactory
 
 pytest_plugins = ["tests.sandbox_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no cached Xero data, rate counters or locks (Redis is shared)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import certifi
 import urllib3
+from django import db
 from django.conf import settings
 from django.utils import timezone
 from urllib3.util.retry import Retry
@@ -27,7 +29,7 @@ from xero_python.exceptions import ApiException, OAuth2Error
 from xero_python.identity import IdentityApi
 
 from linking.models import XeroConnection
-from linking.xero import tokens
+from linking.xero import budget, tokens
 from linking.xero.errors import XeroError
 from linking.xero.types import (
     Address,
@@ -97,13 +99,16 @@ def _identity(client: ApiClient) -> IdentityApi:
 
 
 def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -> T:
-    """Run one Accounting API operation with a fresh token; retry once if the token is refused."""
+    """Run one Accounting API operation with a fresh token, within the tenant's shared rate
+    budget; retry once if the token is refused."""
     connection = tokens.fresh_connection(connection)
     for attempt in (1, 2):
         token = tokens.sdk_token(connection)
         client = _api_client(token)
+        retry_after = None
         try:
-            return operation(_accounting(client))
+            with budget.call(connection.tenant_id):
+                return operation(_accounting(client))
         except ApiException as exc:
             if exc.status == 401 and attempt == 1 and connection.pk:
                 # Revoked or expired early: refresh (unless someone already did) and try again.
@@ -111,14 +116,32 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
                     connection.pk, unless_access_token_changed_from=token["access_token"]
                 )
                 continue
-            raise _api_error(exc, connection) from exc
+            error = _api_error(exc, connection)
+            retry_after = error.retry_after if error.status == 429 else None
+            raise error from exc
         except OAuth2Error as exc:
             raise XeroError("The Xero access token has expired.", code="token_expired") from exc
         except urllib3.exceptions.HTTPError as exc:
             raise _network_error(exc) from exc
         finally:
-            _record_limits(connection, client)
+            _observe_limits(connection, client, retry_after)
     raise AssertionError("unreachable")
+
+
+def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
+    """Run independent calls at once (the rate budget still caps calls in flight per tenant);
+    their results in order, or the first failure."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+
+    def run(call: Callable[[], T]) -> T:
+        try:
+            return call()
+        finally:
+            db.connections.close_all()  # this thread's own connections, if it opened any
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
+        return list(pool.map(run, calls))
 
 
 def _network_error(exc: Exception) -> XeroError:
@@ -209,23 +232,10 @@ def rate_limits(headers: Any) -> RateLimits:
     )
 
 
-def _record_limits(connection: XeroConnection, client: ApiClient) -> None:
+def _observe_limits(connection: XeroConnection, client: ApiClient, retry_after: int | None) -> None:
     response = getattr(client, "last_response", None)
-    if response is None:
-        return
-    limits = rate_limits(response.getheaders())
-    if limits == RateLimits():
-        return
-    fields = {
-        "min_limit_remaining": limits.minute,
-        "day_limit_remaining": limits.day,
-        "app_min_limit_remaining": limits.app_minute,
-        "limits_seen_at": timezone.now(),
-    }
-    for name, value in fields.items():
-        setattr(connection, name, value)
-    if connection.pk:
-        XeroConnection.objects.filter(pk=connection.pk).update(**fields)
+    headers = response.getheaders() if response is not None else None
+    budget.observe(connection.tenant_id, rate_limits(headers), retry_after=retry_after)
 
 
 # Conversions from SDK models to our dataclasses.
@@ -543,23 +553,32 @@ def list_invoices(
     if summary_only:
         kwargs["summary_only"] = TRUE
 
-    invoices: list[Invoice] = []
-    page = 1
-    while True:
+    def fetch(page: int) -> tuple[list[Invoice], int | None]:
         result = _call(
             connection,
-            lambda api, page=page: api.get_invoices(
+            lambda api: api.get_invoices(
                 str(connection.tenant_id), page=page, **kwargs, _request_timeout=_timeout()
             ),
         )
-        batch = result.invoices or []
-        invoices.extend(_invoice(i) for i in batch)
+        batch = [_invoice(i) for i in result.invoices or []]
         pagination = result.pagination
-        page_count = getattr(pagination, "page_count", None) if pagination else None
-        last = (page_count is not None and page >= page_count) or len(batch) < page_size
-        if last or (max_pages is not None and page >= max_pages):
-            return invoices
+        return batch, getattr(pagination, "page_count", None) if pagination else None
+
+    # The first page tells how many there are; fetch the rest at once.
+    # https://developer.xero.com/documentation/api/accounting/requests-and-responses#pagination
+    invoices, page_count = fetch(1)
+    if page_count is not None:
+        last = min(page_count, max_pages) if max_pages else page_count
+        for batch, _ in parallel([lambda page=page: fetch(page) for page in range(2, last + 1)]):
+            invoices.extend(batch)
+        return invoices
+    page, batch = 1, invoices
+    while len(batch) >= page_size and (max_pages is None or page < max_pages):
+        # No pagination block (older answers): page by page until a short one.
         page += 1
+        batch, _ = fetch(page)
+        invoices.extend(batch)
+    return invoices
 
 
 def get_invoice(connection: XeroConnection, invoice_id: str) -> Invoice:

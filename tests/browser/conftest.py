@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -80,3 +81,19 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("navigation", name="Main").wait_for()
+
+
+@pytest.fixture
+def xero_wait_passes(monkeypatch):
+    """`jump(seconds)`: the rate budget's clock moves on, as if Xero's Retry-After had passed."""
+    import time as real
+
+    from linking.xero import budget
+
+    def jump(seconds: float) -> None:
+        clock = SimpleNamespace(
+            time=lambda: real.time() + seconds, monotonic=real.monotonic, sleep=real.sleep
+        )
+        monkeypatch.setattr(budget, "time", clock)
+
+    return jump

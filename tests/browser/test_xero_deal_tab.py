@@ -652,16 +652,23 @@ def test_a_500_on_create_keeps_the_form_and_a_retry_makes_one_draft(
     assert XeroLink.objects.filter(opportunity=deal).count() == 1
 
 
-def test_xero_busy_on_the_deal_tab_says_when_to_try_again(signed_in, connection, xero_sandbox):
+def test_xero_busy_on_the_deal_tab_says_when_to_try_again(
+    signed_in, connection, xero_sandbox, xero_wait_passes
+):
     page = signed_in
     deal = OpportunityFactory(name="Busy Day")
     item_link(deal, connection, au_rows("ACCREC").first())
     xero_sandbox.fail_next(1, status=429)
     panel = open_xero_tab(page, deal)
-    expect(panel.get_by_test_id("xero-error")).to_have_text(
-        "Xero is busy — try again in 60 seconds."
-    )
+    error = panel.get_by_test_id("xero-error")
+    expect(error).to_have_text("Xero is busy — try again in 60 seconds.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Busy Day")
+    # Trying again at once does not call Xero before its Retry-After has passed.
+    xero_sandbox.fail_next(1, status=500)
+    click(panel.get_by_role("button", name="Try again"))
+    expect(error).to_have_text(re.compile(r"Xero is busy — try again in (5\d|60) seconds\."))
+    xero_sandbox.fail_next(0)
+    xero_wait_passes(61)
     click(panel.get_by_role("button", name="Try again"))
     expect(panel.get_by_test_id("xero-item")).to_have_count(1)
 

@@ -680,7 +680,11 @@ def test_copy_details_from_xero_fills_only_empty_crm_fields(signed_in, connectio
         json={"Phones": [{"PhoneType": "MOBILE", "PhoneNumber": "+61 411 222 333"}]},
     )
     panel = open_xero_tab(page, org)
+    # No webhook reaches this test's CRM: the tab shows what it fetched before until refreshed.
+    expect(described(panel, "Phones")).not_to_contain_text("+61 411 222 333")
+    click(panel.get_by_role("button", name="Refresh"))
     expect(described(panel, "Phones")).to_contain_text("+61 411 222 333")
+    expect(panel.get_by_test_id("xero-updated")).to_have_text("Updated just now")
     click(actions(panel, "Copy details from Xero"))
     expect(panel.get_by_test_id("xero-problem")).to_have_text(
         "Not copied: Xero's mobile +61 411 222 333: both phone fields in the CRM are filled."
@@ -761,21 +765,27 @@ def test_a_xero_500_shows_a_message_with_try_again(signed_in, connection, xero_s
     expect(error).to_have_count(0)
 
 
-def test_xero_busy_says_when_to_try_again(signed_in, connection, xero_sandbox, xero_api):
+def test_xero_busy_says_when_to_try_again(
+    signed_in, connection, xero_sandbox, xero_api, xero_wait_passes
+):
     page = signed_in
     org = OrganizationFactory(name="City Agency Holdings")
     link(org, connection, xero_contact(seed.BIG_CUSTOMER_NAME))
 
-    # A 429 with Retry-After: 60.
-    xero_sandbox.fail_next(1, status=429)
+    # A 429 with Retry-After: 60 (to both of the tab's calls: the contact and its invoices).
+    xero_sandbox.fail_next(2, status=429)
     panel = open_xero_tab(page, org)
     error = panel.get_by_test_id("xero-error")
     expect(error).to_have_text("Xero is busy — try again in 60 seconds.")
     expect(page.get_by_role("heading", level=1)).to_have_text("City Agency Holdings")
+    # Trying again at once does not call Xero before its Retry-After has passed.
+    click(panel.get_by_role("button", name="Try again"))
+    expect(error).to_have_text(re.compile(r"Xero is busy — try again in (5\d|60) seconds\."))
 
     # The day's budget used up: one call left, and the tab needs two.
     xero_sandbox.reset_rate_limits()
     xero_sandbox.set_rate_limits(day=1)
+    xero_wait_passes(61)
     click(panel.get_by_role("button", name="Try again"))
     # Until the day's window frees: about a day, not the minute's 60 seconds.
     expect(error).to_have_text(re.compile(r"Xero is busy — try again in \d{4,} seconds\."))

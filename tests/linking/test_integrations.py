@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection
+from linking.xero import budget
+from linking.xero.types import RateLimits
 from tests.linking.conftest import TENANT_ID, connections_example, make_connection, token_reply
 from tests.replay import Reply
 from tests.xero_spec import example
@@ -169,16 +171,13 @@ def test_a_pending_consent_keeps_its_tokens_encrypted(sso_admin_client, xero):
 
 
 def test_the_page_shows_health_headroom_and_the_australian_note(sso_admin_client):
-    connection = make_connection(
-        country_code="AU", min_limit_remaining=55, day_limit_remaining=4900
-    )
-    from django.utils import timezone
-
-    XeroConnection.objects.filter(pk=connection.pk).update(limits_seen_at=timezone.now())
+    connection = make_connection(country_code="AU")
+    budget.observe(connection.tenant_id, RateLimits(minute=55, day=4900, app_minute=9000))
     page = sso_admin_client.get("/integrations/").content.decode()
     assert "Demo Company (NZ)" in page
     assert ">OK</span>" in page
     assert "55 calls left this minute" in page and "4900 today" in page
+    assert "9000 this minute" in page
     assert "two-factor authentication" in page
     assert ">Disconnect</a>" in page
 

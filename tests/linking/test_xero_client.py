@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from linking.models import XeroConnection
-from linking.xero import client
+from linking.xero import budget, client
 from linking.xero.errors import XeroError
 from linking.xero.types import Address, ContactDraft, InvoiceDraft, LineItem, Phone
 from tests.linking.conftest import TENANT_ID, make_connection, token_reply
@@ -37,18 +37,14 @@ def test_get_organisation_reads_base_currency_and_short_code(xero, connection):
     assert request.headers["authorization"] == "Bearer access-1"
 
 
-def test_rate_limit_headroom_is_recorded_on_the_connection(xero, connection):
+def test_rate_limit_headroom_is_recorded_for_every_process(xero, connection):
     xero.add(
         "GET", "/api.xro/2.0/Organisation", Reply(200, example("getOrganisations"), RATE_HEADERS)
     )
     client.get_organisation(connection)
-    connection.refresh_from_db()
-    assert (
-        connection.min_limit_remaining,
-        connection.day_limit_remaining,
-        connection.app_min_limit_remaining,
-    ) == (57, 4990, 9990)
-    assert connection.limits_seen_at is not None
+    seen = budget.headroom(connection.tenant_id)
+    assert (seen.limits.minute, seen.limits.day, seen.limits.app_minute) == (57, 4990, 9990)
+    assert seen.blocked_for == 0
 
 
 def test_search_contacts_returns_dataclasses_and_sends_the_filters(xero, connection):

@@ -1,0 +1,112 @@
+"""Background Xero work on Celery: webhook events, refetches after Xero said wait, token upkeep.
+
+Tasks are thin: load by id, call a service or the seam, own the retry policy. With no REDIS_URL
+they run in-process (eager), where a delayed retry has no worker to run it and is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from linking import services
+from linking.models import XeroConnection
+from linking.xero import budget, reads, tokens
+from linking.xero.errors import XeroError
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 8
+AHEAD = timedelta(minutes=10)  # refresh access tokens of busy connections this long before expiry
+BUSY_WITHIN = timedelta(hours=1)  # "busy": Xero was called this recently
+
+
+def _retry_later(task, exc: XeroError):
+    if exc.retryable and not task.request.is_eager and task.request.retries < MAX_RETRIES:
+        raise task.retry(countdown=exc.retry_after or 30 * 2**task.request.retries, exc=exc)
+    log.warning("Xero task %s gave up: %s", task.name, exc.message)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
+def webhook_events(self, events: list[dict]) -> None:
+    """Refetch what a verified webhook delivery says changed."""
+    try:
+        outcome = services.webhook_events_apply(events)
+    except XeroError as exc:
+        _retry_later(self, exc)
+    else:
+        log.info("Xero webhook: %s", outcome)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
+def contact_refetch(self, connection_id: int, contact_id: str) -> None:
+    """Fetch a contact and its invoices into the cache (after Xero said wait, or to warm it)."""
+    connection = XeroConnection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return
+    try:
+        found, listed = reads.contact_account(connection, contact_id)
+    except XeroError as exc:
+        _retry_later(self, exc)
+        return
+    if problem := found.problem or listed.problem:
+        _retry_later(self, problem)
+
+
+def refetch_later(connection: XeroConnection, contact_id: str, *, after: int) -> bool:
+    """Queue one refetch of the contact for when Xero allows calls again (once per wait)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return False  # no worker to run it later; the next tab opening fetches instead
+    marker = f"xero:refetch-queued:{connection.tenant_id}:{contact_id}"
+    if not cache.add(marker, 1, timeout=max(1, after)):
+        return False
+    transaction.on_commit(
+        lambda: contact_refetch.apply_async((connection.pk, contact_id), countdown=after)
+    )
+    return True
+
+
+@shared_task(ignore_result=True)
+def tokens_refresh_ahead() -> int:
+    """Refresh the access tokens of connections in use before they expire, so no web request
+    waits on a token refresh."""
+    soon = timezone.now() + AHEAD
+    refreshed = 0
+    due = XeroConnection.objects.filter(
+        health=XeroConnection.Health.OK, access_token_expires_at__lte=soon
+    )
+    for connection in due:
+        seen = budget.headroom(connection.tenant_id)
+        if seen is None or timezone.now() - seen.seen_at > BUSY_WITHIN:
+            continue  # idle: the keep-alive task looks after it
+        try:
+            tokens.refresh_locked(connection.pk)
+            refreshed += 1
+        except XeroError as exc:
+            log.warning("Could not refresh the token of %s: %s", connection, exc.message)
+    return refreshed
+
+
+@shared_task(ignore_result=True)
+def tokens_keep_alive() -> int:
+    """Refresh connections unused for XERO_KEEP_ALIVE_DAYS: a refresh token unused for 60 days
+    expires, and the connection with it."""
+    idle_since = timezone.now() - timedelta(days=settings.XERO_KEEP_ALIVE_DAYS)
+    refreshed = 0
+    for connection in XeroConnection.objects.filter(
+        health=XeroConnection.Health.OK, token_refreshed_at__lt=idle_since
+    ):
+        try:
+            tokens.refresh_locked(
+                connection.pk, unless_access_token_changed_from=connection.access_token
+            )
+            refreshed += 1
+        except XeroError as exc:
+            log.warning("Could not keep %s's token alive: %s", connection, exc.message)
+    return refreshed

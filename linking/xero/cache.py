@@ -1,0 +1,144 @@
+"""Xero data kept in Django's cache (Redis in production: shared by every web and worker process).
+
+An entry is fresh for XERO_CACHE_TTL seconds after Xero last confirmed it; webhooks and the
+app's own writes keep it true in between. Stale entries are kept for XERO_CACHE_KEEP seconds so
+that a refresh can ask Xero only for what changed (If-Modified-Since) and so that, when Xero is
+busy, the last known data can be shown (marked stale) instead of an error.
+
+Loading is single-flight: of all the processes that find an entry missing or stale at once, one
+fetches; the others wait for its answer.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from linking.xero.errors import XeroError
+
+T = TypeVar("T")
+
+VERSION = 1  # bump when a cached dataclass changes shape
+POLL = 0.02  # seconds between looks for another process's answer
+FAILURE_MEMORY = 5  # seconds a failed fetch's error answers those who waited for it
+
+
+@dataclass(frozen=True)
+class Cached(Generic[T]):
+    """A value as Xero last confirmed it.
+
+    `problem` is set when the value is stale because Xero could not be asked now (busy, down).
+    """
+
+    value: T
+    checked_at: float  # unix time of the fetch that last confirmed it
+    problem: XeroError | None = None
+
+    @property
+    def updated_at(self) -> datetime:
+        return datetime.fromtimestamp(self.checked_at, UTC)
+
+    @property
+    def stale(self) -> bool:
+        return self.problem is not None or time.time() - self.checked_at >= settings.XERO_CACHE_TTL
+
+
+def key(tenant_id: object, kind: str, ident: object = "") -> str:
+    return f"xero:v{VERSION}:{tenant_id}:{kind}:{ident}"
+
+
+def get(cache_key: str) -> Cached | None:
+    return cache.get(cache_key)
+
+
+def put(cache_key: str, value: T, *, checked_at: float | None = None) -> Cached[T]:
+    entry = Cached(value, time.time() if checked_at is None else checked_at)
+    cache.set(cache_key, entry, timeout=settings.XERO_CACHE_KEEP)
+    return entry
+
+
+def put_many(entries: dict[str, object], *, checked_at: float | None = None) -> None:
+    at = time.time() if checked_at is None else checked_at
+    cache.set_many({k: Cached(v, at) for k, v in entries.items()}, timeout=settings.XERO_CACHE_KEEP)
+
+
+def get_many(keys: list[str]) -> dict[str, Cached]:
+    return cache.get_many(keys)
+
+
+def delete(cache_key: str) -> None:
+    cache.delete(cache_key)
+
+
+def generation(tenant_id: object, name: str) -> int:
+    """A counter that names the current version of a group of entries (e.g. contact searches)."""
+    return cache.get_or_set(key(tenant_id, "generation", name), 0, timeout=None)
+
+
+def next_generation(tenant_id: object, name: str) -> None:
+    """Make every entry keyed with the current generation unreachable."""
+    counter = key(tenant_id, "generation", name)
+    cache.add(counter, 0, timeout=None)
+    cache.incr(counter)
+
+
+def load(
+    cache_key: str,
+    fetch: Callable[[Cached[T] | None], T],
+    *,
+    refresh: bool = False,
+) -> Cached[T]:
+    """The entry if fresh (and not `refresh`), else what `fetch(previous entry)` returns, stored.
+
+    One process fetches at a time per key; the others wait for its answer (up to the read
+    timeout). When Xero cannot be asked now (a retryable XeroError), the previous entry comes back
+    with `problem` set, if there is one; otherwise the error is raised.
+    """
+    entry = get(cache_key)
+    if entry is not None and not refresh and not entry.stale:
+        return entry
+    seen = entry.checked_at if entry is not None else None
+    asked_at = time.time()
+    lock, failed = f"{cache_key}:lock", f"{cache_key}:failed"
+    wait = settings.XERO_CONNECT_TIMEOUT + settings.XERO_READ_TIMEOUT
+    deadline = time.monotonic() + wait
+    while True:
+        if cache.add(lock, uuid.uuid4().hex, timeout=wait + 5):
+            try:
+                current = get(cache_key)
+                if current is not None and current.checked_at != seen:
+                    return current  # another process fetched it while we waited for the lock
+                started = time.time()
+                value = fetch(None if refresh else current)
+                # Stamped with when the fetch started: what Xero changed after that may be missing.
+                return put(cache_key, value, checked_at=started)
+            except XeroError as exc:
+                # Those waiting for this answer get the same failure, not a call each.
+                cache.set(failed, (time.time(), vars(exc)), timeout=FAILURE_MEMORY)
+                return _stale_or_raise(entry, exc)
+            finally:
+                cache.delete(lock)
+        time.sleep(POLL)
+        landed = get(cache_key)
+        if landed is not None and landed.checked_at != seen:
+            return landed  # another process fetched it since we looked
+        failure = cache.get(failed)
+        if failure is not None and failure[0] >= asked_at:
+            return _stale_or_raise(entry, XeroError(**failure[1]))
+        if time.monotonic() >= deadline:
+            busy = XeroError("Xero is taking long to answer — try again soon.", retry_after=5)
+            return _stale_or_raise(entry, busy)
+
+
+def _stale_or_raise(entry: Cached[T] | None, exc: XeroError) -> Cached[T]:
+    """The last known value marked stale when a retry may help, else the error."""
+    if entry is not None and exc.retryable:
+        return replace(entry, problem=exc)
+    raise exc

@@ -1,0 +1,206 @@
+"""Xero reads answered from the cache when fresh, else fetched (at once, single-flight) and stored.
+
+What is cached, per tenant:
+- `contact:{id}`: the contact (Contact);
+- `contact-invoices:{id}`: all its invoices and bills, without line items (ContactInvoices),
+  refreshed with If-Modified-Since and fetched whole again once a day (XERO_CACHE_KEEP);
+- `invoice:{id}`: one invoice or bill, or None when Xero has no such item (deal tabs);
+- `search:{generation}:{term}`: the contacts a search term finds; a contact webhook or a contact
+  written through the app starts a new generation.
+The organisation (base currency, short code) is kept on the XeroConnection row itself.
+Writes through the app and webhook events update these entries at once (remember_*, refetch_*).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+from linking.models import XeroConnection
+from linking.xero import cache, client, tokens
+from linking.xero.cache import Cached
+from linking.xero.errors import XeroError
+from linking.xero.types import Contact, Invoice
+
+IDS_PER_CALL = 50  # Xero takes about 50 ids in one IDs filter
+# If-Modified-Since is compared with Xero's clock, not ours: ask again for a margin before.
+CLOCK_MARGIN = 60  # seconds
+
+
+@dataclass(frozen=True)
+class ContactInvoices:
+    """A contact's invoices and bills, and when they were last fetched whole."""
+
+    items: tuple[Invoice, ...]
+    full_at: float
+
+    def merged(self, changed: Iterable[Invoice]) -> ContactInvoices:
+        by_id = {item.invoice_id: item for item in self.items}
+        by_id.update((item.invoice_id, item) for item in changed)
+        return ContactInvoices(tuple(by_id.values()), self.full_at)
+
+
+@dataclass(frozen=True)
+class Items:
+    """Invoices and bills asked for by id: those Xero has, and the ids it does not."""
+
+    found: list[Invoice]
+    missing: list[str]
+    checked_at: float
+    problem: XeroError | None = field(default=None)
+
+
+def _key(connection: XeroConnection, kind: str, ident: object = "") -> str:
+    return cache.key(connection.tenant_id, kind, ident)
+
+
+def contact(
+    connection: XeroConnection, contact_id: str, *, refresh: bool = False
+) -> Cached[Contact]:
+    """The contact (archived ones too); XeroError code "not_found" when Xero has none."""
+    return cache.load(
+        _key(connection, "contact", contact_id),
+        lambda _previous: client.get_contact(connection, contact_id),
+        refresh=refresh,
+    )
+
+
+def contact_invoices(
+    connection: XeroConnection, contact_id: str, *, refresh: bool = False
+) -> Cached[ContactInvoices]:
+    """The contact's invoices and bills; only what changed is asked for when they are cached."""
+
+    def fetch(previous: Cached[ContactInvoices] | None) -> ContactInvoices:
+        full_due = (
+            previous is None or time.time() - previous.value.full_at >= settings.XERO_CACHE_KEEP
+        )
+        if full_due:
+            started = time.time()
+            return ContactInvoices(
+                tuple(client.list_invoices(connection, contact_ids=[contact_id])), started
+            )
+        since = datetime.fromtimestamp(previous.checked_at - CLOCK_MARGIN, UTC)
+        # https://developer.xero.com/documentation/api/accounting/requests-and-responses#http-headers
+        changed = client.list_invoices(connection, contact_ids=[contact_id], modified_since=since)
+        return previous.value.merged(changed)
+
+    return cache.load(_key(connection, "contact-invoices", contact_id), fetch, refresh=refresh)
+
+
+def contact_account(
+    connection: XeroConnection, contact_id: str, *, refresh: bool = False
+) -> tuple[Cached[Contact], Cached[ContactInvoices]]:
+    """The contact and its invoices and bills, fetched at once when not cached."""
+    connection = tokens.fresh_connection(connection)  # once, not in each thread
+    found, items = client.parallel(
+        [
+            lambda: contact(connection, contact_id, refresh=refresh),
+            lambda: contact_invoices(connection, contact_id, refresh=refresh),
+        ]
+    )
+    return found, items
+
+
+def search_contacts(connection: XeroConnection, term: str) -> list[Contact]:
+    """Contacts whose name, names, number or email contain the term."""
+    generation = cache.generation(connection.tenant_id, "contacts")
+    digest = hashlib.sha1(term.casefold().encode()).hexdigest()
+    entry = cache.load(
+        _key(connection, f"search:{generation}", digest),
+        lambda _previous: client.search_contacts(connection, search_term=term),
+    )
+    return entry.value
+
+
+def items(connection: XeroConnection, ids: list[str], *, refresh: bool = False) -> Items:
+    """Invoices and bills by id, from the cache where fresh; the rest fetched 50 ids a call."""
+    keys = {invoice_id: _key(connection, "invoice", invoice_id) for invoice_id in ids}
+    entries = cache.get_many(list(keys.values()))
+    due = [i for i in ids if refresh or keys[i] not in entries or entries[keys[i]].stale]
+    problem = None
+    if due:
+        digest = hashlib.sha1(",".join(sorted(due)).encode()).hexdigest()
+        try:
+            loaded = cache.load(
+                _key(connection, "invoice-batch", digest),
+                lambda _previous: _fetch_items(connection, due),
+                refresh=True,
+            )
+        except XeroError as exc:
+            if not exc.retryable or len(entries) < len(ids):
+                raise
+            problem = exc  # every item is cached: show them, marked stale
+        else:
+            entries.update({keys[i]: Cached(loaded.value.get(i), loaded.checked_at) for i in due})
+    found = [entries[keys[i]].value for i in ids if entries[keys[i]].value is not None]
+    missing = [i for i in ids if entries[keys[i]].value is None]
+    checked_at = min((entries[keys[i]].checked_at for i in ids), default=time.time())
+    return Items(found, missing, checked_at, problem)
+
+
+def _fetch_items(connection: XeroConnection, ids: list[str]) -> dict[str, Invoice | None]:
+    connection = tokens.fresh_connection(connection)
+    batches = [ids[n : n + IDS_PER_CALL] for n in range(0, len(ids), IDS_PER_CALL)]
+    results = client.parallel(
+        [lambda batch=batch: client.list_invoices(connection, ids=batch) for batch in batches]
+    )
+    found = {item.invoice_id: item for batch in results for item in batch}
+    answer = {invoice_id: found.get(invoice_id) for invoice_id in ids}
+    cache.put_many({_key(connection, "invoice", i): item for i, item in answer.items()})
+    return answer
+
+
+# Writes made through the app, and webhook events: update the entries they touch.
+
+
+def remember_contact(connection: XeroConnection, found: Contact, *, new: bool = False) -> None:
+    """A contact as Xero just answered it; a new one has no invoices yet."""
+    cache.put(_key(connection, "contact", found.contact_id), found)
+    if new:
+        cache.put(
+            _key(connection, "contact-invoices", found.contact_id), ContactInvoices((), time.time())
+        )
+    cache.next_generation(connection.tenant_id, "contacts")
+
+
+def remember_invoices(connection: XeroConnection, found: Iterable[Invoice]) -> None:
+    """Invoices or bills as Xero just answered them: their own entries and their contact's list."""
+    found = list(found)
+    cache.put_many({_key(connection, "invoice", i.invoice_id): i for i in found})
+    by_contact: dict[str, list[Invoice]] = {}
+    for item in found:
+        by_contact.setdefault(item.contact_id, []).append(item)
+    for contact_id, changed in by_contact.items():
+        list_key = _key(connection, "contact-invoices", contact_id)
+        entry = cache.get(list_key)
+        if entry is not None:
+            # Keeps the list's own freshness: these items are new, the rest are as they were.
+            cache.put(list_key, entry.value.merged(changed), checked_at=entry.checked_at)
+
+
+def refetch_contacts(connection: XeroConnection, ids: list[str]) -> int:
+    """Ask Xero again for the cached ones of contacts that changed (a webhook said so); searches
+    start afresh. Returns how many were fetched."""
+    keys = {contact_id: _key(connection, "contact", contact_id) for contact_id in ids}
+    cached = cache.get_many(list(keys.values()))
+    due = [contact_id for contact_id in ids if keys[contact_id] in cached]
+    fresh: list[Contact] = []
+    for start in range(0, len(due), IDS_PER_CALL):
+        fresh += client.search_contacts(
+            connection, ids=due[start : start + IDS_PER_CALL], include_archived=True
+        )
+    cache.put_many({keys[c.contact_id]: c for c in fresh if c.contact_id in keys})
+    cache.next_generation(connection.tenant_id, "contacts")
+    return len(fresh)
+
+
+def refetch_invoices(connection: XeroConnection, ids: list[str]) -> int:
+    """Ask Xero again for invoices and bills that changed; returns how many came back."""
+    answer = _fetch_items(connection, ids)
+    remember_invoices(connection, [item for item in answer.values() if item is not None])
+    return sum(1 for item in answer.values() if item is not None)
