@@ -61,7 +61,7 @@ def contact_refetch(self, connection_id: int, contact_id: str) -> None:
 
 def refetch_later(connection: XeroConnection, contact_id: str, *, after: int) -> bool:
     """Queue one refetch of the contact for when Xero allows calls again (once per wait)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if contact_refetch.app.conf.task_always_eager:
         return False  # no worker to run it later; the next tab opening fetches instead
     marker = f"xero:refetch-queued:{connection.tenant_id}:{contact_id}"
     if not cache.add(marker, 1, timeout=max(1, after)):

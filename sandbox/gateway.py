@@ -84,6 +84,7 @@ def accounting(*, read: set[str], write: set[str]) -> Callable[[Endpoint], Endpo
         @login_not_required
         @csrf_exempt
         def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            LIMITER.count_request(request.headers.get("xero-tenant-id", ""))
             allowed = read if request.method in ("GET", "HEAD") else write
             with dbguard.guard():
                 settings_row = knobs.current()

@@ -47,6 +47,8 @@ class RateLimiter:
         self._day: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._app: dict[str, deque[float]] = defaultdict(deque)
         self._running: Counter[tuple[str, str]] = Counter()
+        self._requests: Counter[str] = Counter()
+        self._peak: Counter[str] = Counter()
 
     def reset(self) -> None:
         """Forget every call counted so far (calls in progress keep their slots)."""
@@ -54,6 +56,25 @@ class RateLimiter:
             self._minute.clear()
             self._day.clear()
             self._app.clear()
+            self._requests.clear()
+            self._peak.clear()
+
+    def count_request(self, tenant: str) -> None:
+        """Count an Accounting API request as it arrives, whatever it is answered."""
+        with self._lock:
+            self._requests[tenant.lower()] += 1
+
+    def requests(self, tenant: str | None = None) -> int:
+        """Accounting API requests received since the last reset (for one tenant, or all)."""
+        with self._lock:
+            if tenant is None:
+                return sum(self._requests.values())
+            return self._requests[str(tenant).lower()]
+
+    def peak_concurrency(self, tenant: str) -> int:
+        """The most calls a tenant had in progress at once since the last reset."""
+        with self._lock:
+            return self._peak[str(tenant).lower()]
 
     def acquire(self, app: str, tenant: str, limits: Limits, now: float | None = None) -> Decision:
         """Count a call if every budget allows it (and hold a concurrency slot until release)."""
@@ -69,6 +90,8 @@ class RateLimiter:
                 for window in (minute, day, app_minute):
                     window.append(now)
                 self._running[key] += 1
+                peak = self._peak[tenant.lower()]
+                self._peak[tenant.lower()] = max(peak, self._running[key])
             headers = {
                 "X-DayLimit-Remaining": str(max(0, limits.day - len(day))),
                 "X-MinLimit-Remaining": str(max(0, limits.minute - len(minute))),

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from sandbox import knobs, seed, testing, webhooks
+from sandbox.ratelimit import LIMITER
 
 DEFAULT_TEST_INVOICES = 120
 TEST_KNOBS = {"refresh_grace_seconds": 0}
@@ -97,6 +98,14 @@ class XeroSandbox:
     def reset_rate_limits(self) -> None:
         """Forget the calls counted so far."""
         knobs.reset_rate_limits()
+
+    def api_calls(self, tenant_id: object | None = None) -> int:
+        """Accounting API requests the sandbox received since the test began (or a reset)."""
+        return LIMITER.requests(None if tenant_id is None else str(tenant_id))
+
+    def peak_concurrency(self, tenant_id: object) -> int:
+        """The most Accounting calls a tenant had in progress at once (since a reset)."""
+        return LIMITER.peak_concurrency(str(tenant_id))
 
     def send_webhook(self, url: str, key: str, events: list[dict[str, Any]]) -> webhooks.Delivery:
         """POST correctly signed events to a receiver."""

@@ -18,13 +18,11 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from crm_xero.crm.models import Organization
-from linking import services
 from linking.models import AuditEntry, XeroLink
-from sandbox import dbguard, seed, testing
+from sandbox import seed
 from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
-from sandbox.models import XeroUser
 from tests.browser.conftest import sign_in
 from tests.factories import ContactFactory, OrganizationFactory
 from tests.sandbox.helpers import api
@@ -46,28 +44,9 @@ STATUS_WORDS = {
 
 
 @pytest.fixture
-def connection(xero_sandbox, sso_admin, settings):
+def connection(sandbox_connection):
     """The CRM connected to Demo Company (AU) through its own code exchange (one organisation)."""
-    # Deep links ("View", "View in Xero") go to the sandbox's stand-in for go.xero.com.
-    settings.XERO_WEB_URL = xero_sandbox.url
-    pkce = testing.Pkce.generate()
-    params = testing.authorize_params(
-        redirect_uri=settings.XERO_REDIRECT_URI, scopes=settings.XERO_SCOPES, pkce=pkce
-    )
-    with dbguard.guard():
-        admin = XeroUser.objects.get(email=xero_sandbox.admin_email)
-    answer = testing.consent(
-        xero_sandbox.url, params, user_id=str(admin.xero_userid), tenant_ids=[str(AU)]
-    )
-    assert answer.status_code == 302, answer.text[:500]
-    code = testing.redirect_params(answer)["code"]
-    outcome = services.connection_complete(user=sso_admin, code=code, code_verifier=pkce.verifier)
-    assert outcome.connection is not None
-    assert (outcome.connection.short_code, outcome.connection.base_currency) == (
-        seed.AU_SHORT_CODE,
-        "AUD",
-    )
-    return outcome.connection
+    return sandbox_connection
 
 
 @pytest.fixture
