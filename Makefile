@@ -1,4 +1,4 @@
-.PHONY: run test lint format
+.PHONY: run test lint format bench
 
 # Set up and run the demo at http://127.0.0.1:8000.
 run:
@@ -18,3 +18,7 @@ lint:
 format:
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
+
+# Measure the Xero tab against the sandbox (300 ms a call) and print a table; BENCH_ARGS="--quick".
+bench:
+	scripts/bench.sh $(BENCH_ARGS)

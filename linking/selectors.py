@@ -150,45 +150,54 @@ class Summary:
         return f"{count} {items} in {codes} {verb} not included"
 
 
-def _total(items: list[Invoice], *, type: str, statuses: tuple[str, ...]) -> Decimal:
-    return sum((i.total for i in items if i.type == type and i.status in statuses), ZERO)
-
-
-def _statuses(items: list[Invoice], type: str) -> tuple[StatusLine, ...]:
-    return tuple(
-        StatusLine(
-            status,
-            STATUS_LABELS[status],
-            sum(1 for i in items if i.type == type and i.status == status),
-            _total(items, type=type, statuses=(status,)),
-        )
-        for status in BREAKDOWN_STATUSES
-    )
-
-
 def twelve_month_start(today: date) -> date:
     """The first day of the last 365 days up to and including today."""
     return today - timedelta(days=364)
 
 
 def invoice_summary(*, invoices: list[Invoice], base_currency: str, today: date) -> Summary:
-    """The figures over items in the base currency; other currencies are counted, not added."""
-    base = [i for i in invoices if i.currency == base_currency]
-    others = Counter(
-        i.currency
-        for i in invoices
-        if i.currency != base_currency and i.status not in ("VOIDED", "DELETED")
-    )
+    """The figures over items in the base currency; other currencies are counted, not added.
+
+    One pass over the items: a big customer has thousands.
+    """
     start = twelve_month_start(today)
-    recent = [i for i in base if i.date and start <= i.date <= today]
+    counts: Counter[tuple[str, str]] = Counter()
+    totals: dict[tuple[str, str], Decimal] = {}
+    recent = ZERO  # sales invoices authorised or paid in the last 12 months
+    others: Counter[str] = Counter()
+    for item in invoices:
+        if item.currency != base_currency:
+            if item.status not in ("VOIDED", "DELETED"):
+                others[item.currency] += 1
+            continue
+        key = (item.type, item.status)
+        counts[key] += 1
+        totals[key] = totals.get(key, ZERO) + item.total
+        if (
+            item.type == "ACCREC"
+            and item.status in ("AUTHORISED", "PAID")
+            and item.date
+            and start <= item.date <= today
+        ):
+            recent += item.total
+
+    def total(type: str, *statuses: str) -> Decimal:
+        return sum((totals.get((type, status), ZERO) for status in statuses), ZERO)
+
+    def lines(type: str) -> tuple[StatusLine, ...]:
+        return tuple(
+            StatusLine(status, STATUS_LABELS[status], counts[(type, status)], total(type, status))
+            for status in BREAKDOWN_STATUSES
+        )
+
     return Summary(
         currency=base_currency,
-        invoices_total=_total(base, type="ACCREC", statuses=("AUTHORISED", "SUBMITTED")),
-        bills_total=_total(base, type="ACCPAY", statuses=("SUBMITTED",)),
-        lifetime_value=_total(base, type="ACCREC", statuses=("AUTHORISED", "PAID")),
-        twelve_month_value=_total(recent, type="ACCREC", statuses=("AUTHORISED", "PAID")),
-        invoice_statuses=_statuses(base, "ACCREC"),
-        bill_statuses=_statuses(base, "ACCPAY"),
+        invoices_total=total("ACCREC", "AUTHORISED", "SUBMITTED"),
+        bills_total=total("ACCPAY", "SUBMITTED"),
+        lifetime_value=total("ACCREC", "AUTHORISED", "PAID"),
+        twelve_month_value=recent,
+        invoice_statuses=lines("ACCREC"),
+        bill_statuses=lines("ACCPAY"),
         other_currencies=tuple(sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 

@@ -492,23 +492,31 @@ def _big_status(i: int, count: int) -> str:
 def _big_customer(org: Organisation, count: int) -> None:
     """City Agency's invoices, spread evenly from 2020 to late 2026 (paging matters here)."""
     contact = Contact.objects.get(contact_id=BIG_CUSTOMER_ID)
+    invoice_history(org, contact, count, key="city-agency", first_number=101)
+
+
+def invoice_history(
+    org: Organisation, contact: Contact, count: int, *, key: str, first_number: int
+) -> None:
+    """`count` sales invoices for a contact, spread evenly from 2020 to late 2026; numbered
+    INV-{first_number} on; mostly paid, the newest tenth awaiting payment or draft."""
     existing = set(Invoice.objects.filter(contact=contact).values_list("invoice_id", flat=True))
     start, span = date(2020, 1, 6), (LAST_DAY - date(2020, 1, 6)).days
     rows = []
     for i in range(count):
-        key = f"city-agency:{i}"
-        if stable_id(org.organisation_id, "invoice", key) in existing:
+        row_key = f"{key}:{i}"
+        if stable_id(org.organisation_id, "invoice", row_key) in existing:
             continue
-        rng = random.Random(f"big:{i}")
+        rng = random.Random(f"big:{i}" if key == "city-agency" else f"{key}:{i}")
         rows.append(
             _make_invoice(
                 org,
                 contact,
-                key,
+                row_key,
                 kind="ACCREC",
                 status=_big_status(i, count),
                 day=start + timedelta(days=i * span // max(count, 1)),
-                number=f"INV-{101 + i:04d}",
+                number=f"INV-{first_number + i:04d}",
                 currency="USD" if i % 25 == 24 else org.base_currency,
                 rng=rng,
             )

@@ -11,8 +11,10 @@ fetches; the others wait for its answer.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -25,7 +27,7 @@ from linking.xero.errors import XeroError
 
 T = TypeVar("T")
 
-VERSION = 1  # bump when a cached dataclass changes shape
+VERSION = 2  # bump when a cached dataclass changes shape
 POLL = 0.02  # seconds between looks for another process's answer
 FAILURE_MEMORY = 5  # seconds a failed fetch's error answers those who waited for it
 
@@ -54,27 +56,75 @@ def key(tenant_id: object, kind: str, ident: object = "") -> str:
     return f"xero:v{VERSION}:{tenant_id}:{kind}:{ident}"
 
 
+# Unpickling a big customer's thousands of invoices costs more than the rest of a render, so each
+# process keeps the entries it last read, each with the stamp it was stored under. A read asks
+# the shared cache only for the small stamp and uses the kept entry while the stamp still matches:
+# a write anywhere (another process, a webhook) changes the stamp.
+LOCAL_ENTRIES = 128
+_local: OrderedDict[str, tuple[str, Cached]] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _stamp_key(cache_key: str) -> str:
+    return f"{cache_key}:stamp"
+
+
+def _remember_locally(cache_key: str, stamp: str, entry: Cached) -> None:
+    with _local_lock:
+        _local[cache_key] = (stamp, entry)
+        _local.move_to_end(cache_key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+def _kept(cache_key: str, stamp: str | None) -> Cached | None:
+    with _local_lock:
+        kept = _local.get(cache_key)
+    return kept[1] if kept is not None and stamp is not None and kept[0] == stamp else None
+
+
 def get(cache_key: str) -> Cached | None:
-    return cache.get(cache_key)
+    return get_many([cache_key]).get(cache_key)
+
+
+def get_many(keys: list[str]) -> dict[str, Cached]:
+    stamps = cache.get_many([_stamp_key(k) for k in keys])
+    found, missing = {}, []
+    for k in keys:
+        entry = _kept(k, stamps.get(_stamp_key(k)))
+        if entry is None:
+            missing.append(k)
+        else:
+            found[k] = entry
+    for k, (stamp, entry) in cache.get_many(missing).items():
+        _remember_locally(k, stamp, entry)
+        found[k] = entry
+    return found
 
 
 def put(cache_key: str, value: T, *, checked_at: float | None = None) -> Cached[T]:
     entry = Cached(value, time.time() if checked_at is None else checked_at)
-    cache.set(cache_key, entry, timeout=settings.XERO_CACHE_KEEP)
+    put_entries({cache_key: entry})
     return entry
 
 
 def put_many(entries: dict[str, object], *, checked_at: float | None = None) -> None:
     at = time.time() if checked_at is None else checked_at
-    cache.set_many({k: Cached(v, at) for k, v in entries.items()}, timeout=settings.XERO_CACHE_KEEP)
+    put_entries({k: Cached(v, at) for k, v in entries.items()})
 
 
-def get_many(keys: list[str]) -> dict[str, Cached]:
-    return cache.get_many(keys)
+def put_entries(entries: dict[str, Cached]) -> None:
+    stored = {}
+    for k, entry in entries.items():
+        stamp = uuid.uuid4().hex
+        stored[k] = (stamp, entry)
+        stored[_stamp_key(k)] = stamp
+        _remember_locally(k, stamp, entry)
+    cache.set_many(stored, timeout=settings.XERO_CACHE_KEEP)
 
 
 def delete(cache_key: str) -> None:
-    cache.delete(cache_key)
+    cache.delete_many([cache_key, _stamp_key(cache_key)])
 
 
 def generation(tenant_id: object, name: str) -> int:

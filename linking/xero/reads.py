@@ -96,6 +96,14 @@ def contact_account(
     connection: XeroConnection, contact_id: str, *, refresh: bool = False
 ) -> tuple[Cached[Contact], Cached[ContactInvoices]]:
     """The contact and its invoices and bills, fetched at once when not cached."""
+    if not refresh:
+        keys = [
+            _key(connection, "contact", contact_id),
+            _key(connection, "contact-invoices", contact_id),
+        ]
+        warm = cache.get_many(keys)
+        if len(warm) == 2 and not any(entry.stale for entry in warm.values()):
+            return warm[keys[0]], warm[keys[1]]
     connection = tokens.fresh_connection(connection)  # once, not in each thread
     found, items = client.parallel(
         [

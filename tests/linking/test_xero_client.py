@@ -113,6 +113,21 @@ def test_list_invoices_fetches_every_page(xero, connection):
     assert pages == [["1"], ["2"]]
 
 
+def test_invoice_lists_read_from_json_equal_what_the_sdk_models_give(xero, connection):
+    """list_invoices parses Xero's JSON itself (for speed); get_invoice goes through the SDK."""
+    page = example("getInvoices")
+    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, page))
+    listed = client.list_invoices(connection)
+    assert len(listed) == len(page["Invoices"]) > 1
+    for item in listed:
+        one = {
+            **page,
+            "Invoices": [i for i in page["Invoices"] if i["InvoiceID"] == item.invoice_id],
+        }
+        xero.add("GET", f"/api.xro/2.0/Invoices/{item.invoice_id}", Reply(200, one))
+        assert client.get_invoice(connection, item.invoice_id) == item
+
+
 def test_where_filters_escape_quotes():
     assert client._quote('Say "hi" \\ bye') == '"Say \\"hi\\" \\\\ bye"'
 
