@@ -14,7 +14,10 @@ if [ -z "${XERO_CLIENT_ID:-}" ]; then
   mkdir -p var
   sandbox_db="sqlite:///$(pwd)/var/sandbox.sqlite3"
   DATABASE_URL="$sandbox_db" .venv/bin/python manage.py migrate --no-input -v 0
-  DATABASE_URL="$sandbox_db" .venv/bin/python manage.py seed_sandbox
+  # Changes made in the sandbox reach the CRM as signed webhooks, as Xero's would.
+  DATABASE_URL="$sandbox_db" .venv/bin/python manage.py seed_sandbox \
+    --webhook-url http://127.0.0.1:8000/integrations/xero/webhooks \
+    --webhook-key "${XERO_WEBHOOK_KEY:-sandbox-webhook-key-not-for-production}"
   DATABASE_URL="$sandbox_db" .venv/bin/python manage.py runsandbox 127.0.0.1:8001 &
   sandbox_pid=$!
 fi

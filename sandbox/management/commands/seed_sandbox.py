@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sandbox import seed
+from sandbox import knobs, seed
 
 
 class Command(BaseCommand):
@@ -19,7 +19,16 @@ class Command(BaseCommand):
             default=seed.DEFAULT_BIG_CUSTOMER_INVOICES,
             help="How many invoices City Agency gets (default %(default)s).",
         )
+        parser.add_argument(
+            "--webhook-url",
+            default="",
+            help="Deliver signed webhooks for changes made through the API to this URL.",
+        )
+        parser.add_argument("--webhook-key", default="", help="The key that signs them.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         summary = seed.seed(big_customer_invoices=options["big_customer_invoices"])
         self.stdout.write(self.style.SUCCESS(f"Xero sandbox seeded: {summary}."))
+        if options["webhook_url"]:
+            knobs.set_knobs(webhook_url=options["webhook_url"], webhook_key=options["webhook_key"])
+            self.stdout.write(f"Webhooks go to {options['webhook_url']}.")
