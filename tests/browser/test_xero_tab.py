@@ -818,3 +818,54 @@ def test_a_linked_contact_gone_from_xero_says_so_and_offers_to_unlink(signed_in,
     expect(panel.get_by_test_id("xero-no-matches")).to_be_visible()
     assert not XeroLink.objects.filter(organization=org).exists()
     assert Organization.objects.filter(pk=org.pk).exists()
+
+
+def test_a_change_made_in_xero_reaches_the_tab_through_xero_s_webhook(
+    signed_in, connection, xero_sandbox, xero_api, live_server, settings
+):
+    page = signed_in
+    xero_sandbox.set_knobs(
+        webhook_url=f"{live_server.url}/integrations/xero/webhooks",
+        webhook_key=settings.XERO_WEBHOOK_KEY,
+    )
+    marine = xero_contact("Marine Systems")
+    org = OrganizationFactory(name="Marine Systems")
+    link(org, connection, marine)
+    panel = open_xero_tab(page, org)
+    expect(panel.get_by_test_id("xero-updated")).to_have_text("Updated just now")
+    due = panel.get_by_test_id("xero-invoices-total")
+    before = due.inner_text()
+
+    # Someone raises an invoice in Xero; Xero (the sandbox) tells the CRM with a signed webhook.
+    calls = xero_sandbox.api_calls(AU)
+    invoice = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": str(marine.contact_id)},
+        "Status": "AUTHORISED",
+        "Date": timezone.localdate().isoformat(),
+        "CurrencyCode": "AUD",
+        "LineItems": [
+            {"Description": "Webhook", "Quantity": 1, "UnitAmount": "1000", "AccountCode": "200"}
+        ],
+    }
+    xero_api("PUT", "/Invoices", json={"Invoices": [invoice]})
+    awaiting = XeroInvoice.objects.filter(
+        contact=marine, type="ACCREC", currency="AUD", status__in=["AUTHORISED", "SUBMITTED"]
+    )
+    expected = f"AUD {sum(i.total for i in awaiting):,.2f}"
+    assert expected != before
+
+    # The tab, opened again (no Refresh), shows it once the webhook has been handled.
+    deadline = timezone.now() + timedelta(seconds=10)
+    while due.inner_text() != expected and timezone.now() < deadline:
+        panel = open_xero_tab(page, org)
+        due = panel.get_by_test_id("xero-invoices-total")
+    expect(due).to_have_text(expected)
+    # The newest row is the new invoice: 1,000 plus 10% GST, awaiting payment.
+    newest = panel.get_by_test_id("xero-item").first
+    expect(newest).to_contain_text("Awaiting payment")
+    expect(newest).to_contain_text("1,100.00")
+    # The PUT, then one refetch of the invoice the webhook named; opening the tab cost nothing.
+    assert xero_sandbox.api_calls(AU) - calls == 2
+    open_xero_tab(page, org)
+    assert xero_sandbox.api_calls(AU) - calls == 2
