@@ -1,8 +1,9 @@
 """How fast the Xero tab renders and how many Xero calls it makes: this project vs a naive baseline.
 
-Runs against the built-in sandbox (served from a thread of this process) with injected latency per
-Accounting call, on a throwaway database (`var/bench.sqlite3`, or `crm_xero_bench` next to a
-PostgreSQL DATABASE_URL) and the configured cache (Redis with REDIS_URL, else local memory).
+Runs against the built-in sandbox (`manage.py runsandbox`, its own process, as Xero would be) with
+injected latency per Accounting call, on a throwaway database (`var/bench.sqlite3`, or
+`crm_xero_bench` beside a PostgreSQL DATABASE_URL) and the configured cache (Redis with REDIS_URL,
+else local memory).
 
 The naive baseline makes the same SDK calls through the same seam as the project, the way Xero's
 starter apps do: sequentially (organisation, contact, then invoice pages one after another), with
@@ -18,8 +19,11 @@ import contextlib
 import os
 import platform
 import re
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -65,20 +71,58 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
+class SandboxProcess:
+    """`manage.py runsandbox` on a free port and the benchmark's database."""
+
+    def __init__(self, database_url: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (read when the sandbox fails)
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "runsandbox", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env={**env, "DATABASE_URL": database_url},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(requests.ConnectionError):
+                if requests.get(f"{self.url}/sandbox/stats", timeout=5).ok:
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.log.seek(0)
+                raise RuntimeError(f"the sandbox did not start:\n{self.log.read().decode()}")
+            time.sleep(0.2)
+
+    def requests(self, tenant: str) -> int:
+        stats = requests.get(f"{self.url}/sandbox/stats", timeout=5).json()
+        return stats["requests"].get(tenant.lower(), 0)
+
+    def reset_rate_limits(self) -> None:
+        requests.post(f"{self.url}/sandbox/", {"action": "reset_rate_limits"}, timeout=5)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
 class Bench:
-    def __init__(self, latency_ms: int) -> None:
+    def __init__(self, latency_ms: int, database_url: str) -> None:
         from sandbox import knobs, seed, testing
-        from sandbox.ratelimit import LIMITER
 
         self.latency_ms = latency_ms
-        self.knobs, self.seed, self.testing, self.limiter = knobs, seed, testing, LIMITER
-        self.server = testing.SandboxServer().start()
+        self.knobs, self.seed, self.testing = knobs, seed, testing
+        seed.seed(big_customer_invoices=3000)
+        knobs.reset()
+        self.server = SandboxProcess(database_url)
         url = self.server.url
         for name in ("XERO_SANDBOX_URL", "XERO_LOGIN_URL", "XERO_IDENTITY_URL", "XERO_API_URL",
                      "XERO_WEB_URL"):  # fmt: skip
             setattr(settings, name, url)
-        seed.seed(big_customer_invoices=3000)
-        knobs.reset()
         self._records()
 
     def _records(self) -> None:
@@ -138,11 +182,11 @@ class Bench:
     def fresh_minute(self) -> None:
         """Forget cached data and both sides' rate counters: each measure starts on its own."""
         cache.clear()
-        self.knobs.reset_rate_limits()
+        self.server.reset_rate_limits()
         self.knobs.set_latency(self.latency_ms)
 
     def calls(self) -> int:
-        return self.limiter.requests(self.tenant)
+        return self.server.requests(self.tenant)
 
     def render(self, client: Client, url: str) -> tuple[float, int, str]:
         before = self.calls()
@@ -417,6 +461,15 @@ def table(results: dict, latency_ms: int) -> str:
     return "\n".join(lines)
 
 
+def database_url() -> str:
+    """The benchmark database as a URL, for the sandbox process."""
+    conf = db.settings_dict
+    if db.vendor == "sqlite":
+        return f"sqlite:///{conf['NAME']}"
+    auth = f"{conf['USER']}:{conf['PASSWORD']}@" if conf.get("PASSWORD") else f"{conf['USER']}@"
+    return f"postgres://{auth}{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
@@ -446,7 +499,7 @@ def main() -> None:
     (ROOT / "var").mkdir(exist_ok=True)
     db.settings_dict.setdefault("TEST", {})["NAME"] = test_db
     db.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    bench = Bench(args.latency)
+    bench = Bench(args.latency, database_url())
     try:
         results = measure(bench, quick=args.quick)
     finally:

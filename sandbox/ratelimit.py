@@ -71,6 +71,11 @@ class RateLimiter:
                 return sum(self._requests.values())
             return self._requests[str(tenant).lower()]
 
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """Requests received and peak concurrency per tenant since the last reset."""
+        with self._lock:
+            return {"requests": dict(self._requests), "peak_concurrency": dict(self._peak)}
+
     def peak_concurrency(self, tenant: str) -> int:
         """The most calls a tenant had in progress at once since the last reset."""
         with self._lock:

@@ -32,6 +32,7 @@ urlpatterns = [
     path("organisationlogin/default.aspx", web.deep_link, name="sandbox_deep_link"),
     # The sandbox's own control page (developer tool, never deployed).
     path("sandbox/", control.control, name="sandbox_control"),
+    path("sandbox/stats", control.stats, name="sandbox_stats"),
 ]
 
 

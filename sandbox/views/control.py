@@ -12,12 +12,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox import dbguard, knobs, seed, webhooks
 from sandbox.models import App, Connection, Contact, Invoice, Organisation, XeroUser
+from sandbox.ratelimit import LIMITER
 
 NUMERIC_KNOBS = (
     "latency_ms",
@@ -44,6 +45,12 @@ def control(request: HttpRequest) -> HttpResponse:
         status = 200 if ok else 400
     with dbguard.guard():
         return render(request, "sandbox/control.html", _context(result), status=status)
+
+
+@login_not_required
+def stats(request: HttpRequest) -> JsonResponse:
+    """Accounting requests this process received, and peak concurrency, per tenant (JSON)."""
+    return JsonResponse(LIMITER.snapshot())
 
 
 def _context(result: str) -> dict[str, Any]:
