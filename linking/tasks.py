@@ -6,6 +6,7 @@ they run in-process (eager), where a delayed retry has no worker to run it and i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -59,17 +60,42 @@ def contact_refetch(self, connection_id: int, contact_id: str) -> None:
         _retry_later(self, problem)
 
 
+@shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
+def items_refetch(self, connection_id: int, invoice_ids: list[str]) -> None:
+    """Fetch a deal's invoices and bills into the cache (after Xero said wait)."""
+    connection = XeroConnection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return
+    try:
+        found = reads.items(connection, invoice_ids)
+    except XeroError as exc:
+        _retry_later(self, exc)
+        return
+    if found.problem:
+        _retry_later(self, found.problem)
+
+
+def _queue_once(task, args: tuple, *, marker: str, after: int) -> bool:
+    if task.app.conf.task_always_eager:
+        return False  # no worker to run it later; the next tab opening fetches instead
+    if not cache.add(f"xero:refetch-queued:{marker}", 1, timeout=max(1, after)):
+        return False  # already queued for this wait
+    transaction.on_commit(lambda: task.apply_async(args, countdown=after))
+    return True
+
+
 def refetch_later(connection: XeroConnection, contact_id: str, *, after: int) -> bool:
     """Queue one refetch of the contact for when Xero allows calls again (once per wait)."""
-    if contact_refetch.app.conf.task_always_eager:
-        return False  # no worker to run it later; the next tab opening fetches instead
-    marker = f"xero:refetch-queued:{connection.tenant_id}:{contact_id}"
-    if not cache.add(marker, 1, timeout=max(1, after)):
-        return False
-    transaction.on_commit(
-        lambda: contact_refetch.apply_async((connection.pk, contact_id), countdown=after)
-    )
-    return True
+    marker = f"{connection.tenant_id}:contact:{contact_id}"
+    return _queue_once(contact_refetch, (connection.pk, contact_id), marker=marker, after=after)
+
+
+def items_refetch_later(connection: XeroConnection, invoice_ids: list[str], *, after: int) -> bool:
+    """Queue one refetch of these invoices and bills for when Xero allows calls again."""
+    digest = hashlib.sha1(",".join(sorted(invoice_ids)).encode()).hexdigest()
+    marker = f"{connection.tenant_id}:items:{digest}"
+    args = (connection.pk, list(invoice_ids))
+    return _queue_once(items_refetch, args, marker=marker, after=after)
 
 
 @shared_task(ignore_result=True)

@@ -482,6 +482,9 @@ def _deal_tab(request, record, kind, connection, *, refresh=False, **extra):
     except XeroError as exc:
         context["error"] = exc
         return render(request, "linking/tab_error.html", context)
+    if linked.problem is not None and linked.problem.retry_after:
+        ids = [str(link.xero_id) for link in links]
+        tasks.items_refetch_later(connection, ids, after=linked.problem.retry_after)
     by_id = {str(link.xero_id): link for link in links}
     show, page = _page_of(request, linked.items)
     context.update(
