@@ -111,12 +111,21 @@ def tokens_refresh_ahead() -> int:
         seen = budget.headroom(connection.tenant_id)
         if seen is None or timezone.now() - seen.seen_at > BUSY_WITHIN:
             continue  # idle: the keep-alive task looks after it
-        try:
-            tokens.refresh_locked(connection.pk)
+        if _refresh_now(connection):
             refreshed += 1
-        except XeroError as exc:
-            log.warning("Could not refresh the token of %s: %s", connection, exc.message)
     return refreshed
+
+
+def _refresh_now(connection: XeroConnection) -> bool:
+    """Refresh the connection's tokens now (under its lock), unless another process just did."""
+    try:
+        fresh = tokens.refresh_locked(
+            connection.pk, unless_access_token_changed_from=connection.access_token
+        )
+    except XeroError as exc:
+        log.warning("Could not refresh the tokens of %s: %s", connection, exc.message)
+        return False
+    return fresh.access_token != connection.access_token
 
 
 @shared_task(ignore_result=True)
@@ -128,11 +137,6 @@ def tokens_keep_alive() -> int:
     for connection in XeroConnection.objects.filter(
         health=XeroConnection.Health.OK, token_refreshed_at__lt=idle_since
     ):
-        try:
-            tokens.refresh_locked(
-                connection.pk, unless_access_token_changed_from=connection.access_token
-            )
+        if _refresh_now(connection):
             refreshed += 1
-        except XeroError as exc:
-            log.warning("Could not keep %s's token alive: %s", connection, exc.message)
     return refreshed

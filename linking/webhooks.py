@@ -46,7 +46,7 @@ def events_of(body: bytes) -> list[dict]:
     """The events of a delivery, with only the fields we use; nothing for a body that is not one."""
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
         return []
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list):
