@@ -159,29 +159,36 @@ def load(
     lock, failed = f"{cache_key}:lock", f"{cache_key}:failed"
     wait = settings.XERO_CONNECT_TIMEOUT + settings.XERO_READ_TIMEOUT
     deadline = time.monotonic() + wait
-    while True:
-        if cache.add(lock, uuid.uuid4().hex, timeout=wait + 5):
-            try:
-                current = get(cache_key)
-                if current is not None and current.checked_at != seen:
-                    return current  # another process fetched it while we waited for the lock
-                started = time.time()
-                value = fetch(None if refresh else current)
-                # Stamped with when the fetch started: what Xero changed after that may be missing.
-                return put(cache_key, value, checked_at=started)
-            except XeroError as exc:
-                # Those waiting for this answer get the same failure, not a call each.
-                cache.set(failed, (time.time(), vars(exc)), timeout=FAILURE_MEMORY)
-                return _stale_or_raise(entry, exc)
-            finally:
-                cache.delete(lock)
-        time.sleep(POLL)
+
+    def answered() -> Cached[T] | None:
+        """What another process's fetch, since we asked, came to (an entry, or its failure)."""
         landed = get(cache_key)
         if landed is not None and landed.checked_at != seen:
-            return landed  # another process fetched it since we looked
+            return landed
         failure = cache.get(failed)
         if failure is not None and failure[0] >= asked_at:
             return _stale_or_raise(entry, XeroError(**failure[1]))
+        return None
+
+    while True:
+        if cache.add(lock, uuid.uuid4().hex, timeout=wait + 5):
+            try:
+                if (answer := answered()) is not None:
+                    return answer  # fetched (or failed) while we waited for the lock
+                started = time.time()
+                try:
+                    value = fetch(None if refresh else get(cache_key))
+                except XeroError as exc:
+                    # Those waiting for this answer get the same failure, not a call each.
+                    cache.set(failed, (time.time(), vars(exc)), timeout=FAILURE_MEMORY)
+                    return _stale_or_raise(entry, exc)
+                # Stamped with when the fetch started: what Xero changed after that may be missing.
+                return put(cache_key, value, checked_at=started)
+            finally:
+                cache.delete(lock)
+        time.sleep(POLL)
+        if (answer := answered()) is not None:
+            return answer
         if time.monotonic() >= deadline:
             busy = XeroError("Xero is taking long to answer — try again soon.", retry_after=5)
             return _stale_or_raise(entry, busy)

@@ -106,11 +106,12 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
     for attempt in (1, 2):
         token = tokens.sdk_token(connection)
         client = _api_client(token)
-        retry_after = None
+        retry_after, headers = None, None
         try:
             with budget.call(connection.tenant_id):
                 return operation(_accounting(client))
         except ApiException as exc:
+            headers = exc.headers  # the SDK keeps no last_response for an error
             if exc.status == 401 and attempt == 1 and connection.pk:
                 # Revoked or expired early: refresh (unless someone already did) and try again.
                 connection = tokens.refresh_locked(
@@ -125,7 +126,7 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
         except urllib3.exceptions.HTTPError as exc:
             raise _network_error(exc) from exc
         finally:
-            _observe_limits(connection, client, retry_after)
+            _observe_limits(connection, client, retry_after, headers)
     raise AssertionError("unreachable")
 
 
@@ -233,9 +234,12 @@ def rate_limits(headers: Any) -> RateLimits:
     )
 
 
-def _observe_limits(connection: XeroConnection, client: ApiClient, retry_after: int | None) -> None:
-    response = getattr(client, "last_response", None)
-    headers = response.getheaders() if response is not None else None
+def _observe_limits(
+    connection: XeroConnection, client: ApiClient, retry_after: int | None, headers: Any = None
+) -> None:
+    if headers is None:
+        response = getattr(client, "last_response", None)
+        headers = response.getheaders() if response is not None else None
     budget.observe(connection.tenant_id, rate_limits(headers), retry_after=retry_after)
 
 

@@ -1,0 +1,319 @@
+"""Xero's per-tenant rate limits as one budget: calls a minute (a sliding window), Xero's own 429
+honoured by every later call, and no more than XERO_RATE_CONCURRENT calls in flight at once.
+
+A call the budget cannot allow is refused at once, before anything is sent: the replay server
+(tests/replay.py) and the sandbox count what actually reached them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django import db
+from django.test import Client
+
+from linking.xero import budget, client
+from linking.xero.errors import XeroError
+from sandbox import seed
+from sandbox.models import Contact as XeroContact
+from tests.linking.conftest import TENANT_ID
+from tests.replay import Reply
+from tests.xero_spec import example
+
+AU = seed.AU_TENANT_ID
+ORGANISATION = "/api.xro/2.0/Organisation"
+RATE_HEADERS = {
+    "X-MinLimit-Remaining": "41",
+    "X-DayLimit-Remaining": "4321",
+    "X-AppMinLimit-Remaining": "9876",
+}
+BUSY = re.compile(r"Xero is busy — try again in (\d+) seconds?\.")
+
+
+@pytest.fixture
+def organisation_route(xero):
+    """The replay server answers GET /Organisation with a recorded payload."""
+    xero.add("GET", ORGANISATION, Reply(200, example("getOrganisations"), RATE_HEADERS))
+    return xero
+
+
+class FrozenClock:
+    """The `time` module as the budget sees it, at a time the test sets (sleeps stay real)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+# A minute boundary: the budget's minutes are counted from the epoch.
+MINUTE = 1_800_000_000.0
+assert MINUTE % 60 == 0
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FrozenClock:
+    frozen = FrozenClock(MINUTE)
+    monkeypatch.setattr(budget, "time", frozen)
+    return frozen
+
+
+def allowed(tenant: object = TENANT_ID) -> bool:
+    """Whether the budget lets one call through now (the call does nothing)."""
+    try:
+        with budget.call(tenant):
+            return True
+    except XeroError as exc:
+        assert exc.code == "rate_limit_budget", exc
+        return False
+
+
+def refusal(tenant: object = TENANT_ID) -> XeroError:
+    with pytest.raises(XeroError) as raised, budget.call(tenant):
+        pass
+    return raised.value
+
+
+# ------------------------------------------------------------------------- the minute budget
+
+
+def test_the_call_after_the_minute_budget_is_refused_at_once_and_never_sent(
+    organisation_route, connection, settings
+):
+    settings.XERO_RATE_PER_MINUTE = 3
+    for _ in range(3):
+        client.get_organisation(connection)
+
+    with pytest.raises(XeroError) as raised:
+        client.get_organisation(connection)
+
+    refused = raised.value
+    assert (refused.status, refused.code) == (429, "rate_limit_budget")
+    assert refused.retry_after > 0 and refused.retryable
+    assert BUSY.fullmatch(refused.message), refused.message
+    assert int(BUSY.fullmatch(refused.message).group(1)) == refused.retry_after
+    assert len(organisation_route.requests_to("GET", ORGANISATION)) == 3
+
+
+def test_each_tenant_has_its_own_minute_budget(settings, clock):
+    settings.XERO_RATE_PER_MINUTE = 2
+    assert [allowed("tenant-a") for _ in range(3)] == [True, True, False]
+    assert [allowed("tenant-b") for _ in range(3)] == [True, True, False]
+
+
+def test_the_previous_minutes_calls_count_for_the_part_of_it_still_in_the_window(settings, clock):
+    settings.XERO_RATE_PER_MINUTE = 4
+    clock.now = MINUTE - 10  # the last 10 seconds of the previous minute
+    assert [allowed() for _ in range(5)] == [True, True, True, True, False]
+
+    # 15 s into the new minute, three quarters of the previous one is still inside the window:
+    # 4 x 0.75 = 3 calls, so one more fits and a second does not.
+    clock.now = MINUTE + 15
+    assert allowed()
+    refused = refusal()
+    # Room for one more once 4 x (1 - t/60) + 1 + 1 <= 4, i.e. t >= 30: in 15 seconds.
+    assert refused.retry_after == 15
+    clock.now = MINUTE + 15 + refused.retry_after - 1
+    assert not allowed()
+    clock.now = MINUTE + 15 + refused.retry_after
+    assert allowed()
+    assert not allowed()  # a refused call was not counted, an allowed one was
+
+    # Two minutes on, nothing of the busy minute is left in the window.
+    clock.now = MINUTE + 120 + 1
+    assert [allowed() for _ in range(5)] == [True, True, True, True, False]
+
+
+def test_calls_made_late_in_a_minute_hold_the_budget_early_in_the_next(settings, clock):
+    settings.XERO_RATE_PER_MINUTE = 10
+    clock.now = MINUTE - 1
+    assert all(allowed() for _ in range(10))
+    clock.now = MINUTE + 1  # a new minute, but the last minute's calls were 2 seconds ago
+    refused = refusal()
+    assert refused.code == "rate_limit_budget"
+    assert refused.retry_after > 1
+
+
+# ------------------------------------------------------------------------------- Xero's 429
+
+
+def test_a_429_blocks_every_later_call_for_retry_after_without_sending_it(xero, connection, clock):
+    xero.add(
+        "GET",
+        ORGANISATION,
+        Reply(429, None, {"Retry-After": "37", "X-Rate-Limit-Problem": "minute"}),
+        Reply(200, example("getOrganisations"), RATE_HEADERS),
+    )
+    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    with pytest.raises(XeroError) as first:
+        client.get_organisation(connection)
+    assert (first.value.status, first.value.retry_after) == (429, 37)
+
+    clock.now += 10
+    assert budget.blocked_for(TENANT_ID) == 27
+    for call in (client.get_organisation, lambda c: client.search_contacts(c, search_term="x")):
+        with pytest.raises(XeroError) as later:
+            call(connection)
+        assert (later.value.code, later.value.retry_after) == ("rate_limit_blocked", 27)
+        assert later.value.message == "Xero is busy — try again in 27 seconds."
+
+    # Another thread (any process sharing the cache) is held back too.
+    seen: list[object] = []
+    thread = threading.Thread(target=lambda: seen.append(refusal()))
+    thread.start()
+    thread.join(5)
+    assert [(e.code, e.retry_after) for e in seen] == [("rate_limit_blocked", 27)]
+    assert len(xero.received) == 1  # only the call that Xero refused was ever sent
+
+    clock.now += 27
+    assert budget.blocked_for(TENANT_ID) == 0
+    assert client.get_organisation(connection).short_code
+    assert len(xero.requests_to("GET", ORGANISATION)) == 2
+
+
+def test_the_headroom_xero_reports_is_kept_for_the_integrations_page(
+    organisation_route, connection
+):
+    assert budget.headroom(TENANT_ID) is None
+    client.get_organisation(connection)
+    seen = budget.headroom(TENANT_ID)
+    assert (seen.limits.minute, seen.limits.day, seen.limits.app_minute) == (41, 4321, 9876)
+    assert seen.blocked_for == 0
+
+
+def test_xero_saying_no_calls_are_left_today_holds_calls_back(xero, connection):
+    spent = {**RATE_HEADERS, "X-DayLimit-Remaining": "0"}
+    xero.add("GET", ORGANISATION, Reply(200, example("getOrganisations"), spent))
+    client.get_organisation(connection)
+    with pytest.raises(XeroError) as raised:
+        client.get_organisation(connection)
+    assert raised.value.code == "rate_limit_blocked"
+    assert len(xero.received) == 1
+
+
+def headroom_text(html: str) -> str:
+    found = re.search(r'data-testid="xero-rate-headroom">(.*?)</dd>', html, re.S)
+    assert found, html
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+@pytest.fixture
+def admin_page(sso_admin):
+    """The Integrations page's rate-limit headroom, as an SSO admin sees it."""
+    admin = Client()
+    admin.force_login(sso_admin)
+    return lambda: headroom_text(admin.get("/integrations/").content.decode())
+
+
+@pytest.fixture
+def au_contact_id(xero_sandbox) -> str:
+    return str(XeroContact.objects.filter(organisation__organisation_id=AU)[0].contact_id)
+
+
+def spend_xeros_minute(xero_sandbox, connection, contact_id: str) -> XeroError:
+    """Make Xero itself answer 429: its minute budget is what was used so far."""
+    used = xero_sandbox.api_calls(AU)
+    xero_sandbox.set_rate_limits(minute=used)
+    with pytest.raises(XeroError) as raised:
+        client.get_contact(connection, contact_id)
+    assert (raised.value.status, raised.value.code) == (429, "rate_limit_minute")
+    assert xero_sandbox.api_calls(AU) == used + 1
+    return raised.value
+
+
+def test_the_integrations_page_shows_the_headroom_xero_reported(
+    sandbox_connection, xero_sandbox, admin_page, au_contact_id
+):
+    client.get_contact(sandbox_connection, au_contact_id)
+    # What the sandbox said: its budgets less the calls it has counted.
+    used, used_by_app = xero_sandbox.api_calls(AU), xero_sandbox.api_calls()
+
+    text = admin_page()
+
+    assert text.startswith(
+        f"{60 - used} calls left this minute, {5000 - used} today "
+        f"(app: {10000 - used_by_app} this minute) — seen "
+    )
+    assert "asked us to wait" not in text
+
+
+def test_a_429_from_xero_holds_every_later_call_and_the_integrations_page_says_so(
+    sandbox_connection, xero_sandbox, admin_page, au_contact_id
+):
+    client.get_contact(sandbox_connection, au_contact_id)
+    refused = spend_xeros_minute(xero_sandbox, sandbox_connection, au_contact_id)
+    assert 1 <= refused.retry_after <= 60
+    sent = xero_sandbox.api_calls(AU)
+
+    found = re.search(r"Xero asked us to wait (\d+) s before calling again\.", admin_page())
+    assert found, admin_page()
+    assert refused.retry_after - 1 <= int(found.group(1)) <= refused.retry_after
+    assert refused.retry_after - 1 <= budget.headroom(AU).blocked_for <= refused.retry_after
+
+    xero_sandbox.set_rate_limits(minute=60)  # Xero would answer now; we were asked to wait
+    for call in (
+        lambda: client.get_contact(sandbox_connection, au_contact_id),
+        lambda: client.search_contacts(sandbox_connection, search_term="Young"),
+        lambda: client.list_invoices(sandbox_connection, contact_ids=[au_contact_id]),
+    ):
+        with pytest.raises(XeroError) as later:
+            call()
+        assert later.value.code == "rate_limit_blocked"
+        assert BUSY.fullmatch(later.value.message)
+    assert xero_sandbox.api_calls(AU) == sent  # none of them was sent
+
+
+def test_the_headroom_a_429_reports_is_what_the_integrations_page_shows(
+    sandbox_connection, xero_sandbox, admin_page, au_contact_id
+):
+    """Xero's 429 carries the remaining counts too (this minute: none); the page must not keep
+    showing the counts of the answer before it."""
+    client.get_contact(sandbox_connection, au_contact_id)
+    spend_xeros_minute(xero_sandbox, sandbox_connection, au_contact_id)
+    used, used_by_app = xero_sandbox.api_calls(AU) - 1, xero_sandbox.api_calls() - 1
+
+    seen = budget.headroom(AU)
+    assert (seen.limits.minute, seen.limits.day, seen.limits.app_minute) == (
+        0,
+        5000 - used,
+        10000 - used_by_app,
+    )
+    assert admin_page().startswith("0 calls left this minute")
+
+
+# --------------------------------------------------------------------------- calls at once
+
+
+@pytest.mark.parametrize("concurrent", [5, 2])
+def test_no_more_than_the_concurrent_budget_of_calls_are_in_flight(
+    sandbox_connection, xero_sandbox, settings, concurrent
+):
+    settings.XERO_RATE_CONCURRENT = concurrent
+    contact_ids = [
+        str(c.contact_id) for c in XeroContact.objects.filter(organisation__organisation_id=AU)
+    ][:12]
+    xero_sandbox.set_latency(200)
+    before = xero_sandbox.api_calls(AU)
+    barrier = threading.Barrier(len(contact_ids))
+
+    def fetch(contact_id: str):
+        try:
+            barrier.wait()
+            return client.get_contact(sandbox_connection, contact_id)
+        finally:
+            db.connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(contact_ids)) as pool:
+        found = list(pool.map(fetch, contact_ids))  # any XeroError (a 429 too) fails the test
+
+    assert [c.contact_id for c in found] == contact_ids
+    assert xero_sandbox.api_calls(AU) - before == 12
+    assert 2 <= xero_sandbox.peak_concurrency(AU) <= concurrent

@@ -1,0 +1,672 @@
+"""Cached Xero reads against the sandbox: how many calls a tab costs, cold and warm; refreshing
+only what changed (If-Modified-Since) and the whole list once a day; the last known data when Xero
+cannot be asked now; Refresh; writes that update the cache at once; and the deal tab.
+
+Expected figures are computed from the sandbox's own rows (sandbox.models), never from the CRM's
+selectors. What Xero was asked is seen on the wire: `wire` records every Accounting request as the
+sandbox received it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import parse_qs
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from crm_xero.crm.models import Opportunity, Organization
+from linking.models import XeroConnection, XeroLink
+from linking.xero import cache as xero_cache
+from linking.xero import reads
+from sandbox import seed
+from sandbox.models import Contact as XeroContact
+from sandbox.models import Invoice as XeroInvoice
+from sandbox.models import Organisation as XeroOrganisation
+from tests.factories import OpportunityFactory, OrganizationFactory
+
+AU = seed.AU_TENANT_ID
+API = "/api.xro/2.0"
+STATUS_WORDS = {
+    "DRAFT": "Draft",
+    "SUBMITTED": "Awaiting approval",
+    "AUTHORISED": "Awaiting payment",
+    "PAID": "Paid",
+}
+BUSY = re.compile(r"Xero is busy — try again in (\d+) seconds?\.")
+
+
+# ------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture
+def connection(sandbox_connection) -> XeroConnection:
+    """The CRM connected to the sandbox's Demo Company (AU) through its own code exchange."""
+    return sandbox_connection
+
+
+@pytest.fixture
+def user_client(sso_user) -> Client:
+    client = Client()
+    client.force_login(sso_user)
+    return client
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One Accounting request as the sandbox received it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    if_modified_since: str | None
+    started: float  # time.monotonic() when it arrived
+    ended: float  # ... and when its answer was ready
+
+
+class Wire(list[Seen]):
+    """The Accounting requests the sandbox received since the fixture began (or `clear()`)."""
+
+    def gets(self) -> list[Seen]:
+        return [r for r in self if r.method == "GET"]
+
+    def to(self, path: str) -> list[Seen]:
+        return [r for r in self if r.path == f"{API}{path}"]
+
+
+@pytest.fixture
+def wire(xero_sandbox, sandbox_server, monkeypatch) -> Wire:
+    """Record every Accounting request the in-process sandbox serves during the test."""
+    httpd = sandbox_server.thread.httpd
+    serve = httpd.get_app()
+    seen = Wire()
+    lock = threading.Lock()
+
+    def recording(environ, start_response):
+        started = time.monotonic()
+        answer = serve(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(API):
+            request = Seen(
+                method=environ["REQUEST_METHOD"],
+                path=path,
+                query=parse_qs(environ.get("QUERY_STRING", "")),
+                if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
+                started=started,
+                ended=time.monotonic(),
+            )
+            with lock:
+                seen.append(request)
+        return answer
+
+    monkeypatch.setattr(httpd, "application", recording)
+    return seen
+
+
+class ShiftedClock:
+    """The `time` module as the Xero cache sees it, `offset` seconds in the future."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> ShiftedClock:
+    """Move time forward for the Xero cache (entries' ages and the daily full fetch) only."""
+    shifted = ShiftedClock()
+    monkeypatch.setattr(xero_cache, "time", shifted)
+    monkeypatch.setattr(reads, "time", shifted)
+    return shifted
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def xero_contact(name: str) -> XeroContact:
+    return XeroContact.objects.get(organisation__organisation_id=AU, name=name)
+
+
+def rows_of(contact: XeroContact) -> list[XeroInvoice]:
+    return list(XeroInvoice.objects.filter(contact=contact))
+
+
+def link(record, connection: XeroConnection, contact: XeroContact) -> XeroLink:
+    """A link as Add Link leaves it."""
+    return XeroLink.objects.create(
+        **{record._meta.model_name: record},
+        tenant_id=connection.tenant_id,
+        xero_type=XeroLink.XeroType.CONTACT,
+        xero_id=contact.contact_id,
+        xero_name=contact.name,
+    )
+
+
+def item_link(record, connection: XeroConnection, item: XeroInvoice) -> XeroLink:
+    """An invoice link as Link leaves it."""
+    return XeroLink.objects.create(
+        **{record._meta.model_name: record},
+        tenant_id=connection.tenant_id,
+        xero_type=XeroLink.XeroType.INVOICE,
+        xero_id=item.invoice_id,
+        xero_name=item.number or item.reference,
+    )
+
+
+def linked_org(connection: XeroConnection, name: str) -> tuple[Organization, XeroContact]:
+    contact = xero_contact(name)
+    org = OrganizationFactory(name=f"{name} (CRM)")
+    link(org, connection, contact)
+    return org, contact
+
+
+def tab_url(record) -> str:
+    return f"/xero/tab/{record._meta.model_name}/{record.pk}/"
+
+
+def open_tab(client: Client, record) -> str:
+    response = client.get(tab_url(record))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def base_currency() -> str:
+    return XeroOrganisation.objects.get(organisation_id=AU).base_currency
+
+
+def expected_figures(rows: list[XeroInvoice], *, deal: bool = False) -> dict:
+    """The tab's figures from the sandbox's rows, by the rules the tab states."""
+    base = base_currency()
+    today = timezone.localdate()
+
+    def total(kind: str, statuses: set[str], since: date | None = None) -> Decimal:
+        return sum(
+            (
+                r.total
+                for r in rows
+                if r.currency == base
+                and r.type == kind
+                and r.status in statuses
+                and (since is None or since <= r.date <= today)
+            ),
+            Decimal("0.00"),
+        )
+
+    def breakdown(kind: str) -> list[tuple[str, str, str]]:
+        lines = []
+        for status, words in STATUS_WORDS.items():
+            mine = [r for r in rows if r.currency == base and r.type == kind and r.status == status]
+            amount = sum((r.total for r in mine), Decimal("0.00"))
+            lines.append((words, str(len(mine)), f"{base} {money(amount)}"))
+        return lines
+
+    invoices = total("ACCREC", {"AUTHORISED", "SUBMITTED"})
+    bills = total("ACCPAY", {"SUBMITTED"})
+    if deal:
+        return {
+            "xero-invoices-total": f"{base} {money(invoices)}",
+            "xero-bills-total": f"{base} {money(bills)}",
+            "xero-net": f"{base} {money(invoices - bills)}",
+            "count": len(rows),
+        }
+    lifetime = total("ACCREC", {"AUTHORISED", "PAID"})
+    last_year = total("ACCREC", {"AUTHORISED", "PAID"}, since=today - timedelta(days=364))
+    return {
+        "xero-invoices-total": f"{base} {money(invoices)}",
+        "xero-bills-total": f"{base} {money(bills)}",
+        "xero-lifetime-value": f"{base} {money(lifetime)}",
+        "xero-12-month-value": f"{base} {money(last_year)}",
+        "xero-invoice-breakdown": breakdown("ACCREC"),
+        "xero-bill-breakdown": breakdown("ACCPAY"),
+        "count": len(rows),
+    }
+
+
+def shown_figures(html: str) -> dict:
+    """The same figures as the tab's HTML shows them."""
+    shown: dict = {}
+    for testid in (
+        "xero-invoices-total",
+        "xero-bills-total",
+        "xero-net",
+        "xero-lifetime-value",
+        "xero-12-month-value",
+    ):
+        found = re.search(rf'data-testid="{testid}">([^<]*)<', html)
+        if found:
+            shown[testid] = found.group(1)
+    for testid in ("xero-invoice-breakdown", "xero-bill-breakdown"):
+        table = re.search(rf'data-testid="{testid}">(.*?)</table>', html, re.S)
+        if table:
+            shown[testid] = re.findall(
+                r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>'
+                r'<td class="num">([^<]+)</td>',
+                table.group(1),
+            )
+    pager = re.search(r"<span>[\d,]+\u2013[\d,]+ of ([\d,]+)</span>", html)
+    shown["count"] = int(pager.group(1).replace(",", "")) if pager else 0
+    return shown
+
+
+def text_of(html: str, testid: str) -> str | None:
+    """The text of the element with this test id (inside its first child, if it has one)."""
+    found = re.search(rf'data-testid="{testid}"[^>]*>(?:\s*<[a-z]+[^>]*>)*([^<]*)<', html)
+    return " ".join(found.group(1).split()) if found else None
+
+
+# ------------------------------------------------------------------- cold and warm contact tabs
+
+
+def test_a_cold_tab_asks_xero_for_the_contact_and_its_invoices_and_nothing_else(
+    connection, xero_sandbox, user_client, wire
+):
+    org, contact = linked_org(connection, "Young Bros Transport")
+    before = xero_sandbox.api_calls(AU)
+
+    html = open_tab(user_client, org)
+
+    assert xero_sandbox.api_calls(AU) - before == 2
+    assert sorted(r.path for r in wire) == [
+        f"{API}/Contacts/{contact.contact_id}",
+        f"{API}/Invoices",
+    ]  # the organisation's currency and short code come from the connection row
+    assert shown_figures(html) == expected_figures(rows_of(contact))
+    assert text_of(html, "xero-updated") == "Updated just now"
+
+
+def test_a_warm_tab_makes_no_xero_calls(connection, xero_sandbox, user_client, wire):
+    org, contact = linked_org(connection, "Young Bros Transport")
+    cold = open_tab(user_client, org)
+    before = xero_sandbox.api_calls(AU)
+    wire.clear()
+
+    warm = open_tab(user_client, org)
+    # Another record linked to the same Xero contact shares its cached data.
+    other = OrganizationFactory(name="Young Bros Freight")
+    link(other, connection, contact)
+    shared = open_tab(user_client, other)
+
+    assert xero_sandbox.api_calls(AU) - before == 0
+    assert wire == []
+    assert shown_figures(warm) == shown_figures(shared) == shown_figures(cold)
+    assert shown_figures(warm) == expected_figures(rows_of(contact))
+
+
+@pytest.mark.sandbox_invoices(3000)
+def test_three_thousand_invoices_come_in_three_pages_fetched_at_once_and_all_count(
+    connection, xero_sandbox, user_client, wire
+):
+    org, city = linked_org(connection, seed.BIG_CUSTOMER_NAME)
+    rows = rows_of(city)
+    assert len(rows) == 3000
+    xero_sandbox.set_latency(300)
+    before = xero_sandbox.api_calls(AU)
+
+    html = open_tab(user_client, org)
+
+    assert xero_sandbox.api_calls(AU) - before == 4  # the contact and 3 pages of 1,000
+    pages = wire.to("/Invoices")
+    assert sorted(int(r.query["page"][0]) for r in pages) == [1, 2, 3]
+    assert {r.query["pageSize"][0] for r in pages} == {"1000"}
+    # Pages 2 and 3 were in flight together (each waits 300 ms in the sandbox).
+    second, third = sorted((r for r in pages if r.query["page"] != ["1"]), key=lambda r: r.started)
+    assert third.started < second.ended
+    assert xero_sandbox.peak_concurrency(AU) >= 2
+    shown = shown_figures(html)
+    assert shown == expected_figures(rows)
+    assert shown["count"] == 3000
+    assert "1\N{EN DASH}25 of 3,000" in html
+
+
+# --------------------------------------------------------------- refreshing only what changed
+
+
+def test_a_stale_list_asks_only_for_what_changed_and_merges_it(
+    connection, xero_sandbox, user_client, wire, settings
+):
+    org, contact = linked_org(connection, "Young Bros Transport")
+    fetched_at = datetime.now(UTC)
+    open_tab(user_client, org)
+    cached_before = {
+        i.invoice_id: i
+        for i in reads.contact_invoices(connection, str(contact.contact_id)).value.items
+    }
+    assert len(cached_before) == len(rows_of(contact))
+
+    # Xero changes: one invoice is paid, and a new one is raised for the contact.
+    changed = XeroInvoice.objects.filter(
+        contact=contact, type="ACCREC", status="AUTHORISED", currency=base_currency()
+    ).first()
+    assert changed is not None
+    changed_at = timezone.now()
+    changed.status, changed.amount_paid, changed.amount_due = "PAID", changed.total, Decimal(0)
+    changed.updated = changed_at
+    changed.save()
+    new = XeroInvoice.objects.get(pk=changed.pk)
+    new.pk, new.invoice_id, new.number = None, uuid.uuid4(), "INV-NEW-1"
+    new.status, new.amount_paid, new.amount_due = "AUTHORISED", Decimal(0), new.total
+    new.date, new.updated = timezone.localdate(), changed_at
+    new.save()
+
+    settings.XERO_CACHE_TTL = 0  # everything cached is stale now
+    before = xero_sandbox.api_calls(AU)
+    wire.clear()
+    html = open_tab(user_client, org)
+
+    assert xero_sandbox.api_calls(AU) - before == 2  # the contact, and the invoices' changes
+    (asked,) = wire.to("/Invoices")
+    assert asked.if_modified_since, "the invoices were asked for without If-Modified-Since"
+    since = datetime.fromisoformat(asked.if_modified_since.replace("Z", "+00:00"))
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    assert fetched_at - timedelta(minutes=5) < since < changed_at
+    assert asked.query["ContactIDs"] == [str(contact.contact_id)]
+    assert shown_figures(html) == expected_figures(rows_of(contact))
+
+    settings.XERO_CACHE_TTL = 600
+    calls = xero_sandbox.api_calls(AU)
+    merged = {
+        i.invoice_id: i
+        for i in reads.contact_invoices(connection, str(contact.contact_id)).value.items
+    }
+    assert xero_sandbox.api_calls(AU) == calls  # fresh again: answered from the cache
+    assert len(merged) == len(cached_before) + 1
+    assert merged[str(new.invoice_id)].number == "INV-NEW-1"
+    assert merged[str(changed.invoice_id)].status == "PAID"
+    assert merged[str(changed.invoice_id)].amount_due == Decimal("0")
+    untouched = set(cached_before) - {str(changed.invoice_id)}
+    assert {k: merged[k] for k in untouched} == {k: cached_before[k] for k in untouched}
+
+
+def test_once_a_day_the_whole_list_is_fetched_again(
+    connection, xero_sandbox, wire, settings, clock
+):
+    contact = xero_contact("Young Bros Transport")
+    contact_id = str(contact.contact_id)
+    assert len(reads.contact_invoices(connection, contact_id).value.items) == len(rows_of(contact))
+    assert [r.if_modified_since for r in wire.to("/Invoices")] == [None]
+
+    # An invoice moves to another contact: a list of what changed for this contact cannot say so.
+    moved = rows_of(contact)[0]
+    moved.contact = xero_contact("Ridgeway Univ.")
+    moved.updated = timezone.now()
+    moved.save()
+
+    wire.clear()
+    clock.offset = settings.XERO_CACHE_TTL + 1  # stale, but the last full fetch is recent
+    listed = reads.contact_invoices(connection, contact_id).value.items
+    (asked,) = wire.to("/Invoices")
+    assert asked.if_modified_since
+    assert str(moved.invoice_id) in {i.invoice_id for i in listed}
+
+    wire.clear()
+    clock.offset = settings.XERO_CACHE_KEEP + 1  # a day after the last full fetch
+    listed = reads.contact_invoices(connection, contact_id).value.items
+    (asked,) = wire.to("/Invoices")
+    assert asked.if_modified_since is None
+    assert sorted(i.invoice_id for i in listed) == sorted(
+        str(r.invoice_id) for r in rows_of(contact)
+    )
+    assert str(moved.invoice_id) not in {i.invoice_id for i in listed}
+
+
+# ---------------------------------------------------------------- when Xero cannot be asked now
+
+
+def _exhaust(how: str, xero_sandbox, settings) -> None:
+    """Leave no room for a Xero call now: our own minute budget, or Xero's (a real 429)."""
+    if how == "budget":
+        settings.XERO_RATE_PER_MINUTE = 1
+    else:
+        xero_sandbox.set_rate_limits(minute=xero_sandbox.api_calls(AU))
+
+
+@pytest.mark.parametrize("how", ["budget", "xero-429"])
+def test_a_stale_tab_shows_the_last_known_figures_when_xero_is_busy(
+    connection, xero_sandbox, user_client, settings, how
+):
+    org, contact = linked_org(connection, "Young Bros Transport")
+    expected = expected_figures(rows_of(contact))
+    open_tab(user_client, org)
+    # Xero changes after that; the tab cannot know yet.
+    XeroInvoice.objects.filter(contact=contact, type="ACCREC").update(
+        status="PAID", updated=timezone.now()
+    )
+    assert expected_figures(rows_of(contact)) != expected
+    settings.XERO_CACHE_TTL = 0
+    _exhaust(how, xero_sandbox, settings)
+    before = xero_sandbox.api_calls(AU)
+
+    response = user_client.get(tab_url(org))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert shown_figures(html) == expected
+    stale = text_of(html, "xero-stale")
+    assert stale is not None and stale.startswith("Showing what Xero said just now: ")
+    assert BUSY.search(stale), stale
+    assert 1 <= int(BUSY.search(stale).group(1)) <= 61
+    assert text_of(html, "xero-error") is None
+    if how == "budget":
+        assert xero_sandbox.api_calls(AU) == before  # refused before asking Xero
+
+
+@pytest.mark.parametrize("how", ["budget", "xero-429"])
+def test_with_nothing_cached_a_busy_xero_is_a_message_in_the_tab(
+    connection, xero_sandbox, user_client, settings, how
+):
+    org, _ = linked_org(connection, "Young Bros Transport")
+    _exhaust(how, xero_sandbox, settings)
+
+    response = user_client.get(tab_url(org))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    error = text_of(html, "xero-error")
+    assert error is not None and BUSY.fullmatch(error), error
+    assert 'data-testid="xero-panel"' in html
+    assert text_of(html, "xero-stale") is None
+
+
+# ---------------------------------------------------------------------------------- Refresh
+
+
+def test_refresh_asks_xero_again_even_when_the_tab_is_fresh(
+    connection, xero_sandbox, user_client, wire
+):
+    org, contact = linked_org(connection, "Young Bros Transport")
+    open_tab(user_client, org)
+    # Five minutes later (still fresh), Xero has changed.
+    for kind in ("contact", "contact-invoices"):
+        key = xero_cache.key(connection.tenant_id, kind, contact.contact_id)
+        entry = xero_cache.get(key)
+        xero_cache.put(key, entry.value, checked_at=entry.checked_at - 300)
+    XeroInvoice.objects.filter(contact=contact).update(status="PAID", updated=timezone.now())
+    XeroContact.objects.filter(pk=contact.pk).update(email="paid-up@youngbros.com.au")
+    before = xero_sandbox.api_calls(AU)
+
+    fresh = open_tab(user_client, org)
+    assert xero_sandbox.api_calls(AU) == before
+    assert text_of(fresh, "xero-updated") == "Updated 5 minutes ago"
+    assert "paid-up@youngbros.com.au" not in fresh
+
+    wire.clear()
+    response = user_client.post(f"{tab_url(org)}refresh")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert xero_sandbox.api_calls(AU) - before == 2
+    assert [r.if_modified_since for r in wire.to("/Invoices")] == [None]  # the whole list
+    assert text_of(html, "xero-updated") == "Updated just now"
+    assert "paid-up@youngbros.com.au" in html
+    assert shown_figures(html) == expected_figures(rows_of(contact))
+
+
+# ------------------------------------------------------------------ writes update the cache
+
+
+def test_an_invoice_draft_created_in_the_tab_is_shown_without_asking_xero_again(
+    connection, xero_sandbox, user_client, wire
+):
+    org, contact = linked_org(connection, "Young Bros Transport")
+    open_tab(user_client, org)
+    today = timezone.localdate()
+    wire.clear()
+
+    response = user_client.post(
+        f"{tab_url(org)}invoice",
+        {
+            "token": uuid.uuid4().hex,
+            "date": today.isoformat(),
+            "due_date": (today + timedelta(days=30)).isoformat(),
+            "reference": "Cache write-through",
+            "currency": "AUD",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "1",
+            "lines-MAX_NUM_FORMS": "1000",
+            "lines-0-description": "Freight audit",
+            "lines-0-quantity": "2",
+            "lines-0-unit_amount": "250.00",
+            "lines-0-account_code": "200",
+        },
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    draft = XeroInvoice.objects.get(contact=contact, reference="Cache write-through")
+    assert draft.status == "DRAFT"
+    assert [(r.method, r.path) for r in wire] == [("PUT", f"{API}/Invoices")]
+    assert "Cache write-through" in html
+    assert shown_figures(html) == expected_figures(rows_of(contact))
+
+    wire.clear()
+    again = open_tab(user_client, org)
+    assert wire == []
+    assert "Cache write-through" in again
+    assert shown_figures(again) == expected_figures(rows_of(contact))
+
+
+def test_a_new_xero_contact_is_shown_without_asking_xero_for_it(
+    connection, xero_sandbox, user_client, wire
+):
+    org = OrganizationFactory(name="Cachewell Logistics")
+    response = user_client.post(f"{tab_url(org)}new-contact", {"token": uuid.uuid4().hex})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Created Cachewell Logistics in Xero and linked it." in html
+    assert xero_contact("Cachewell Logistics")  # made in Xero
+    assert wire.gets() == []
+    assert [(r.method, r.path) for r in wire] == [("PUT", f"{API}/Contacts")]
+    assert shown_figures(html)["xero-invoices-total"] == "AUD 0.00"
+    assert 'data-testid="xero-no-items"' in html
+
+    wire.clear()
+    again = open_tab(user_client, org)
+    assert wire == []
+    assert "Xero contact: Cachewell Logistics" in again
+
+
+def test_details_copied_to_xero_are_in_the_cached_contact_at_once(
+    connection, xero_sandbox, user_client, wire
+):
+    # Xero has an email for this contact, but no phone and no address; the CRM has both.
+    org, contact = linked_org(connection, 'The "Quoted" Company Pty Ltd')
+    org.phone, org.city, org.country = "+61 2 9000 0000", "Sydney", "Australia"
+    org.save()
+    before = open_tab(user_client, org)
+    assert "+61 2 9000 0000" not in before
+    wire.clear()
+
+    response = user_client.post(f"{tab_url(org)}copy-to-xero")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    document = XeroContact.objects.get(pk=contact.pk).document
+    assert any(p.get("PhoneNumber") == "+61 2 9000 0000" for p in document["Phones"])
+    assert [(r.method, r.path) for r in wire] == [
+        ("GET", f"{API}/Contacts/{contact.contact_id}"),
+        ("POST", f"{API}/Contacts/{contact.contact_id}"),
+    ]
+    assert "+61 2 9000 0000" in html and "Sydney" in html
+    cached = reads.contact(connection, str(contact.contact_id)).value
+    assert "+61 2 9000 0000" in [p.number for p in cached.phones]
+    assert [a.city for a in cached.addresses] == ["Sydney"]
+
+    wire.clear()
+    again = open_tab(user_client, org)
+    assert wire == []
+    assert "+61 2 9000 0000" in again and "Sydney" in again
+
+
+# ----------------------------------------------------------------------------------- deal tab
+
+
+def _deal_with_city_agency_invoices(connection) -> tuple[Opportunity, list[XeroInvoice]]:
+    city = xero_contact(seed.BIG_CUSTOMER_NAME)
+    opportunity = OpportunityFactory(name="Cache deal")
+    rows = sorted(rows_of(city), key=lambda r: r.number)
+    for row in rows:
+        item_link(opportunity, connection, row)
+    return opportunity, rows
+
+
+def test_a_deal_tab_fetches_its_items_fifty_ids_a_call_cold_and_none_warm(
+    connection, xero_sandbox, user_client, wire
+):
+    opportunity, rows = _deal_with_city_agency_invoices(connection)
+    assert len(rows) == 120
+    before = xero_sandbox.api_calls(AU)
+
+    cold = open_tab(user_client, opportunity)
+
+    assert xero_sandbox.api_calls(AU) - before == math.ceil(len(rows) / 50) == 3
+    asked = [set(r.query["IDs"][0].split(",")) for r in wire.to("/Invoices")]
+    assert sorted(len(ids) for ids in asked) == [20, 50, 50]
+    assert set().union(*asked) == {str(r.invoice_id) for r in rows}
+    assert shown_figures(cold) == expected_figures(rows, deal=True)
+
+    wire.clear()
+    warm = open_tab(user_client, opportunity)
+    assert xero_sandbox.api_calls(AU) - before == 3
+    assert wire == []
+    assert shown_figures(warm) == shown_figures(cold)
+
+
+def test_an_item_xero_no_longer_has_shows_as_missing_and_is_not_asked_for_again(
+    connection, xero_sandbox, user_client, wire
+):
+    opportunity, rows = _deal_with_city_agency_invoices(connection)
+    gone = rows[0]
+    XeroInvoice.objects.filter(pk=gone.pk).delete()
+    kept = rows[1:]
+
+    cold = open_tab(user_client, opportunity)
+
+    assert len(wire) == math.ceil(len(rows) / 50)
+    missing = f"{gone.number} no longer exists in Xero."
+    assert missing in cold
+    assert shown_figures(cold) == expected_figures(kept, deal=True)
+
+    wire.clear()
+    warm = open_tab(user_client, opportunity)
+    assert wire == []
+    assert missing in warm
+    assert shown_figures(warm) == expected_figures(kept, deal=True)
