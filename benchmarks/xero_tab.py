@@ -54,6 +54,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 SMALL_INVOICES = 30
+NOTES = "<!-- notes: kept when the table above is written again -->"
 
 
 @dataclass
@@ -521,7 +522,10 @@ def main() -> None:
     )
     print(report)
     if args.out:
-        Path(args.out).write_text(report)
+        out = Path(args.out)
+        # Keep the hand-written notes below the marker of the file being replaced.
+        notes = out.read_text().partition(NOTES)[2] if out.exists() else ""
+        out.write_text(f"{report}\n{NOTES}{notes}" if notes else report)
 
 
 if __name__ == "__main__":
