@@ -56,14 +56,20 @@ def _gate(request, kind: str, pk: int):
     return record, connection, None
 
 
-def xero_tab(request, kind: str, pk: int):
+def xero_tab(request, kind: str, pk: int, *, refresh: bool = False):
     """The Xero tab of a record, as an HTML fragment loaded by htmx."""
     record, connection, refusal = _gate(request, kind, pk)
     if refusal:
         return refusal
     if kind not in CONTACT_KINDS:
-        return _deal_tab(request, record, kind, connection)
-    return _contact_tab(request, record, kind, connection)
+        return _deal_tab(request, record, kind, connection, refresh=refresh)
+    return _contact_tab(request, record, kind, connection, refresh=refresh)
+
+
+@require_POST
+def xero_refresh(request, kind: str, pk: int):
+    """Refresh: the tab with everything it shows asked of Xero again now."""
+    return xero_tab(request, kind, pk, refresh=True)
 
 
 def _contact_tab(request, record, kind, connection, *, refresh=False, **extra):
@@ -200,17 +206,6 @@ def xero_new_contact(request, record, kind, connection):
         return _contact_tab(request, record, kind, connection, problem=_words(exc))
     notice = f"Created {link.xero_name} in Xero and linked it."
     return _contact_tab(request, record, kind, connection, notice=notice)
-
-
-@require_POST
-def xero_refresh(request, kind: str, pk: int):
-    """Refresh: ask Xero again now for everything the tab shows."""
-    record, connection, refusal = _gate(request, kind, pk)
-    if refusal:
-        return refusal
-    if kind not in CONTACT_KINDS:
-        return _deal_tab(request, record, kind, connection, refresh=True)
-    return _contact_tab(request, record, kind, connection, refresh=True)
 
 
 def _link_or_404(record, connection):

@@ -144,6 +144,7 @@ def items(connection: XeroConnection, ids: list[str], *, refresh: bool = False) 
                 raise
             problem = exc  # every item is cached: show them, marked stale
         else:
+            problem = loaded.problem  # set when Xero could not be asked and this is older data
             entries.update({keys[i]: Cached(loaded.value.get(i), loaded.checked_at) for i in due})
     found = [entries[keys[i]].value for i in ids if entries[keys[i]].value is not None]
     missing = [i for i in ids if entries[keys[i]].value is None]

@@ -670,3 +670,27 @@ def test_an_item_xero_no_longer_has_shows_as_missing_and_is_not_asked_for_again(
     assert wire == []
     assert missing in warm
     assert shown_figures(warm) == expected_figures(kept, deal=True)
+
+
+def test_refresh_on_a_deal_tab_asks_xero_again_for_its_items(
+    connection, xero_sandbox, user_client, wire
+):
+    opportunity, rows = _deal_with_city_agency_invoices(connection)
+    open_tab(user_client, opportunity)
+    paid = [r.pk for r in rows if r.status == "AUTHORISED"]
+    assert paid
+    XeroInvoice.objects.filter(pk__in=paid).update(
+        status="PAID", amount_due=0, updated=timezone.now()
+    )
+    now = rows_of(xero_contact(seed.BIG_CUSTOMER_NAME))
+    assert expected_figures(now, deal=True) != expected_figures(rows, deal=True)
+    wire.clear()
+    assert shown_figures(open_tab(user_client, opportunity)) == expected_figures(rows, deal=True)
+    assert wire == []  # still the cached items
+
+    response = user_client.post(f"{tab_url(opportunity)}refresh")
+
+    html = response.content.decode()
+    assert len(wire.to("/Invoices")) == math.ceil(len(rows) / 50)
+    assert text_of(html, "xero-updated") == "Updated just now"
+    assert shown_figures(html) == expected_figures(now, deal=True)
