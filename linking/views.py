@@ -8,6 +8,7 @@ import time
 import uuid
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
@@ -333,6 +334,9 @@ def integrations(request):
         {
             "connection": connection,
             "headroom": budget.headroom(connection.tenant_id) if connection else None,
+            "webhook_url": request.build_absolute_uri(reverse("linking:xero_webhook")),
+            "webhook_key_set": bool(settings.XERO_WEBHOOK_KEY),
+            "cache_ttl_minutes": max(1, settings.XERO_CACHE_TTL // 60),
             "pending": PendingXeroConsent.objects.filter(user=request.user).last(),
         },
     )

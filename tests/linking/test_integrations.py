@@ -178,8 +178,17 @@ def test_the_page_shows_health_headroom_and_the_australian_note(sso_admin_client
     assert ">OK</span>" in page
     assert "55 calls left this minute" in page and "4900 today" in page
     assert "9000 this minute" in page
+    assert "Xero sends changes to <code>http://testserver/integrations/xero/webhooks</code>" in page
+    assert "signing key set." in page
     assert "two-factor authentication" in page
     assert ">Disconnect</a>" in page
+
+
+def test_the_page_says_when_no_webhook_key_is_set(sso_admin_client, settings):
+    make_connection()
+    settings.XERO_WEBHOOK_KEY = ""
+    page = sso_admin_client.get("/integrations/").content.decode()
+    assert "no signing key set</strong> (XERO_WEBHOOK_KEY)" in page
 
 
 def test_a_connection_needing_reconnect_says_so(sso_admin_client):
