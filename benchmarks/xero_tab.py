@@ -353,9 +353,8 @@ def measure(bench: Bench, *, quick: bool) -> dict:
             side_results = {}
             for size in ("small", "big"):
                 url = bench.records[size]
-                cold_reps = reps_cold if size == "small" else max(2, reps_cold - 2)
-                side_results[f"{size}_cold"] = bench.renders(url, cold_reps, cold=True)
-                warm_reps = reps_warm if side == "project" else cold_reps
+                side_results[f"{size}_cold"] = bench.renders(url, reps_cold, cold=True)
+                warm_reps = reps_warm if side == "project" else reps_cold
                 side_results[f"{size}_warm"] = bench.renders(url, warm_reps, cold=False)
             side_results["crowd"] = bench.crowd(bench.records["small"])
             side_results["webhook"] = bench.webhook_to_fresh_tab(naive=side == "naive")
