@@ -2,12 +2,14 @@
 
 Runs against the built-in sandbox (`manage.py runsandbox`, its own process, as Xero would be) with
 injected latency per Accounting call, on a throwaway database (`var/bench.sqlite3`, or
-`crm_xero_bench` beside a PostgreSQL DATABASE_URL) and the configured cache (Redis with REDIS_URL,
-else local memory).
+`crm_xero_bench` beside a PostgreSQL DATABASE_URL) and Redis (REDIS_URL).
 
-The naive baseline makes the same SDK calls through the same seam as the project, the way Xero's
-starter apps do: sequentially (organisation, contact, then invoice pages one after another), with
-no cache and no shared rate budget (only Xero's own limits). It renders the same template.
+Both sides are served by gunicorn (3 workers, as docker-compose.yml runs the web process) and driven
+over HTTP by this script's simulated browsers; a Celery worker handles webhook events. The naive
+baseline (benchmarks/naive.py, installed by benchmarks/naive_wsgi.py) makes the same SDK calls
+through the same seam the way Xero's starter apps do: sequentially (organisation, contact, then
+invoice pages one after another), with no cache and no shared rate budget (only Xero's limits).
+It renders the same template.
 
 Usage: make bench [BENCH_ARGS="--latency 300 --out docs/benchmarks.md"]
 """
@@ -30,7 +32,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from unittest import mock
 
 import requests
 
@@ -72,32 +73,65 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
-class SandboxProcess:
-    """`manage.py runsandbox` on a free port and the benchmark's database."""
+class Process:
+    """A server this benchmark starts (the sandbox, the web process, a Celery worker)."""
 
-    def __init__(self, database_url: str) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (read when the sandbox fails)
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (read when the process fails)
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runsandbox", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env={**env, "DATABASE_URL": database_url},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 60
+
+    def wait_until(self, ready: Callable[[], bool], within: float = 60) -> None:
+        deadline = time.monotonic() + within
         while True:
             with contextlib.suppress(requests.ConnectionError):
-                if requests.get(f"{self.url}/sandbox/stats", timeout=5).ok:
+                if ready():
                     return
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.log.seek(0)
-                raise RuntimeError(f"the sandbox did not start:\n{self.log.read().decode()}")
+                raise RuntimeError(f"{self.name} did not start:\n{self.log.read().decode()}")
             time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def app_env(**extra: str) -> dict[str, str]:
+    """The environment for the project's own processes: the benchmark's database and Redis."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XERO_")}
+    env.update(
+        DATABASE_URL=database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        SECRET_KEY=settings.SECRET_KEY,  # tokens at rest are encrypted with a key derived from it
+        XERO_WEBHOOK_KEY=settings.XERO_WEBHOOK_KEY,
+        **{k: v for k, v in os.environ.items() if k == "XERO_TOKEN_KEYS"},
+        **extra,
+    )
+    return env
+
+
+class Sandbox(Process):
+    """`manage.py runsandbox` on a free port and the benchmark's database."""
+
+    def __init__(self) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in app_env().items() if k != "REDIS_URL"}
+        command = [sys.executable, "manage.py", "runsandbox", f"127.0.0.1:{port}", "--noreload"]
+        super().__init__("the sandbox", command, env)
+        self.wait_until(lambda: requests.get(f"{self.url}/sandbox/stats", timeout=5).ok)
 
     def requests(self, tenant: str) -> int:
         stats = requests.get(f"{self.url}/sandbox/stats", timeout=5).json()
@@ -106,25 +140,49 @@ class SandboxProcess:
     def reset_rate_limits(self) -> None:
         requests.post(f"{self.url}/sandbox/", {"action": "reset_rate_limits"}, timeout=5)
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+
+class Web(Process):
+    """The CRM under gunicorn, as docker-compose.yml runs it (3 workers)."""
+
+    def __init__(self, wsgi: str, sandbox: Sandbox) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")), wsgi,
+            "--bind", f"127.0.0.1:{port}", "--workers", "3", "--timeout", "60",
+        ]  # fmt: skip
+        super().__init__(f"gunicorn {wsgi}", command, app_env(XERO_SANDBOX_URL=sandbox.url))
+        self.wait_until(lambda: requests.get(f"{self.url}/accounts/login/", timeout=5).ok)
+
+
+class Worker(Process):
+    """A Celery worker, as in production: webhook events are its work."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        command = [
+            str(Path(sys.executable).with_name("celery")), "-A", "crm_xero", "worker",
+            "--pool=solo", "--loglevel=WARNING",
+        ]  # fmt: skip
+        super().__init__("the Celery worker", command, app_env(XERO_SANDBOX_URL=sandbox.url))
+        from crm_xero.celery import app
+
+        self.wait_until(lambda: bool(app.control.ping(timeout=1)))
 
 
 class Bench:
-    def __init__(self, latency_ms: int, database_url: str) -> None:
+    def __init__(self, latency_ms: int) -> None:
         from sandbox import knobs, seed, testing
 
         self.latency_ms = latency_ms
         self.knobs, self.seed, self.testing = knobs, seed, testing
         seed.seed(big_customer_invoices=3000)
         knobs.reset()
-        self.server = SandboxProcess(database_url)
-        url = self.server.url
+        self.sandbox = Sandbox()
         for name in ("XERO_SANDBOX_URL", "XERO_LOGIN_URL", "XERO_IDENTITY_URL", "XERO_API_URL",
                      "XERO_WEB_URL"):  # fmt: skip
-            setattr(settings, name, url)
+            setattr(settings, name, self.sandbox.url)
         self._records()
+        self.web: Web | None = None
 
     def _records(self) -> None:
         from allauth.socialaccount.models import SocialAccount
@@ -152,7 +210,7 @@ class Bench:
             redirect_uri=settings.XERO_REDIRECT_URI, scopes=settings.XERO_SCOPES, pkce=pkce
         )
         answer = self.testing.consent(
-            self.server.url, params, user_id=str(admin.xero_userid), tenant_ids=[str(au)]
+            self.sandbox.url, params, user_id=str(admin.xero_userid), tenant_ids=[str(au)]
         )
         code = self.testing.redirect_params(answer)["code"]
         outcome = services.connection_complete(
@@ -175,26 +233,55 @@ class Bench:
             )
             self.records[label] = f"/xero/tab/organization/{record.pk}/"
 
-    def client(self) -> Client:
+    @contextlib.contextmanager
+    def serving(self, wsgi: str) -> Iterator[None]:
+        self.web = Web(wsgi, self.sandbox)
+        try:
+            self.warm_up()
+            yield
+        finally:
+            self.web.stop()
+
+    def warm_up(self) -> None:
+        """Have every gunicorn worker render each tab once (imports, templates, connections):
+        the measures are of a running server, not of its first requests."""
+        self.knobs.set_latency(0)
+        browsers = [self.session() for _ in range(6)]
+        for url in self.records.values():
+            threads = [threading.Thread(target=self.get, args=(b, url)) for b in browsers]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+    def session(self) -> requests.Session:
+        """A browser signed in through SSO (its own session)."""
         client = Client()
         client.force_login(self.user)
-        return client
+        browser = requests.Session()
+        browser.cookies.set(
+            settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+        )
+        return browser
 
     def fresh_minute(self) -> None:
         """Forget cached data and both sides' rate counters: each measure starts on its own."""
         cache.clear()
-        self.server.reset_rate_limits()
+        self.sandbox.reset_rate_limits()
         self.knobs.set_latency(self.latency_ms)
 
     def calls(self) -> int:
-        return self.server.requests(self.tenant)
+        return self.sandbox.requests(self.tenant)
 
-    def render(self, client: Client, url: str) -> tuple[float, int, str]:
+    def get(self, browser: requests.Session, url: str) -> str:
+        return browser.get(f"{self.web.url}{url}", timeout=60).text
+
+    def render(self, browser: requests.Session, url: str) -> tuple[float, int, str]:
         before = self.calls()
         started = time.perf_counter()
-        response = client.get(url)
+        page = self.get(browser, url)
         elapsed = time.perf_counter() - started
-        return elapsed, self.calls() - before, response.content.decode()
+        return elapsed, self.calls() - before, page
 
     def round_trip(self, call: Callable[[], object], times: int = 5) -> float:
         """The median time of one Xero call, alone."""
@@ -218,43 +305,40 @@ class Bench:
         }
 
     def renders(self, url: str, times: int, *, cold: bool) -> Run:
-        client = self.client()
+        browser = self.session()
         self.fresh_minute()
         run = Run([], [])
         if not cold:
-            client.get(url)  # warm it
+            self.get(browser, url)  # warm it
         for _ in range(times):
             if cold:
                 self.fresh_minute()
-            seconds, calls, page = self.render(client, url)
+            seconds, calls, page = self.render(browser, url)
             run.seconds.append(seconds)
             run.calls.append(calls)
             run.errors += failed(page)
         return run
 
     def crowd(self, url: str, users: int = 20, renders: int = 5) -> tuple[Run, float]:
-        clients = [self.client() for _ in range(users)]
+        browsers = [self.session() for _ in range(users)]
         self.fresh_minute()
         run = Run([], [])
         lock = threading.Lock()
         start = threading.Barrier(users)
 
-        def user(client: Client) -> None:
+        def user(browser: requests.Session) -> None:
             start.wait()
-            try:
-                for _ in range(renders):
-                    started = time.perf_counter()
-                    page = client.get(url).content.decode()
-                    elapsed = time.perf_counter() - started
-                    with lock:
-                        run.seconds.append(elapsed)
-                        run.errors += failed(page)
-            finally:
-                connections.close_all()
+            for _ in range(renders):
+                started = time.perf_counter()
+                page = self.get(browser, url)
+                elapsed = time.perf_counter() - started
+                with lock:
+                    run.seconds.append(elapsed)
+                    run.errors += failed(page)
 
         before = self.calls()
         began = time.perf_counter()
-        threads = [threading.Thread(target=user, args=(c,)) for c in clients]
+        threads = [threading.Thread(target=user, args=(b,)) for b in browsers]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -270,9 +354,9 @@ class Bench:
         from sandbox.models import Invoice as XeroInvoice
 
         url = self.records["small"]
-        client = self.client()
+        browser = self.session()
         self.fresh_minute()
-        before = total_due(client.get(url).content.decode())
+        before = total_due(self.get(browser, url))
         with dbguard.guard():
             unpaid = XeroInvoice.objects.filter(
                 contact__contact_id=self.small_xero_id, status="AUTHORISED"
@@ -288,13 +372,17 @@ class Bench:
         if not naive:
             event = webhooks.event(self.seed.AU_TENANT_ID, "INVOICE", invoice.invoice_id, "UPDATE")
             body = webhooks.encode(webhooks.payload([event]))
-            client.post(
-                "/integrations/xero/webhooks",
-                body,
-                content_type="application/json",
-                headers={"x-xero-signature": signature_of(body, settings.XERO_WEBHOOK_KEY)},
+            answer = requests.post(
+                f"{self.web.url}/integrations/xero/webhooks",
+                data=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "x-xero-signature": signature_of(body, settings.XERO_WEBHOOK_KEY),
+                },
+                timeout=10,
             )
-        while total_due(client.get(url).content.decode()) == before:
+            assert answer.status_code == 200, answer.status_code
+        while total_due(self.get(browser, url)) == before:
             if time.perf_counter() - started > 30:
                 raise RuntimeError("the tab never showed the change")
         took = time.perf_counter() - started
@@ -308,7 +396,7 @@ class Bench:
         return took
 
     def stop(self) -> None:
-        self.server.stop()
+        self.sandbox.stop()
 
 
 def failed(page: str) -> int:
@@ -320,45 +408,24 @@ def total_due(page: str) -> str:
     return found.group(1) if found else ""
 
 
-@contextlib.contextmanager
-def naive() -> Iterator[None]:
-    """The baseline: every render asks Xero for everything, one call after another, no budget."""
-    from linking import selectors
-    from linking.xero import budget
-    from linking.xero import client as xero
-
-    def account(*, connection, contact_id, refresh=False):
-        xero.get_organisation(connection)  # base currency and short code, every time
-        contact = xero.get_contact(connection, contact_id)
-        invoices = xero.list_invoices(connection, contact_ids=[contact_id])
-        return selectors.Account(contact, invoices, timezone.now(), None)
-
-    def sequential(calls: list[Callable], **_):
-        return [call() for call in calls]
-
-    with (
-        mock.patch.object(selectors, "contact_account", account),
-        mock.patch.object(xero, "parallel", sequential),
-        mock.patch.object(budget, "call", lambda tenant_id: contextlib.nullcontext()),
-    ):
-        yield
-
-
 def measure(bench: Bench, *, quick: bool) -> dict:
     reps_cold, reps_warm = (2, 5) if quick else (5, 50)
     results: dict = {"round_trip": bench.round_trips()}
-    for side in ("naive", "project"):
-        context = naive() if side == "naive" else contextlib.nullcontext()
-        with context:
-            side_results = {}
-            for size in ("small", "big"):
-                url = bench.records[size]
-                side_results[f"{size}_cold"] = bench.renders(url, reps_cold, cold=True)
-                warm_reps = reps_warm if side == "project" else reps_cold
-                side_results[f"{size}_warm"] = bench.renders(url, warm_reps, cold=False)
-            side_results["crowd"] = bench.crowd(bench.records["small"])
-            side_results["webhook"] = bench.webhook_to_fresh_tab(naive=side == "naive")
-        results[side] = side_results
+    worker = Worker(bench.sandbox)
+    try:
+        for side, wsgi in (("naive", "benchmarks.naive_wsgi"), ("project", "crm_xero.wsgi")):
+            with bench.serving(wsgi):
+                side_results = {}
+                for size in ("small", "big"):
+                    url = bench.records[size]
+                    side_results[f"{size}_cold"] = bench.renders(url, reps_cold, cold=True)
+                    warm_reps = reps_warm if side == "project" else reps_cold
+                    side_results[f"{size}_warm"] = bench.renders(url, warm_reps, cold=False)
+                side_results["crowd"] = bench.crowd(bench.records["small"])
+                side_results["webhook"] = bench.webhook_to_fresh_tab(naive=side == "naive")
+            results[side] = side_results
+    finally:
+        worker.stop()
     return results
 
 
@@ -490,16 +557,20 @@ def main() -> None:
     parser.add_argument("--out", help="also write the report (Markdown) to this file")
     args = parser.parse_args()
 
+    if not settings.REDIS_URL:
+        sys.exit(
+            "The benchmark measures the production shape: set REDIS_URL (scripts/bench.sh does)."
+        )
+    try:
+        cache.clear()
+    except Exception as exc:
+        sys.exit(f"The benchmark needs Redis at {settings.REDIS_URL}: {exc}")
     setup_test_environment()
-    # Webhook events are handled in this process, as in the demo (a worker does it in production).
-    from crm_xero.celery import app
-
-    app.conf.task_always_eager = True
     test_db = "crm_xero_bench" if db.vendor == "postgresql" else str(ROOT / "var/bench.sqlite3")
     (ROOT / "var").mkdir(exist_ok=True)
     db.settings_dict.setdefault("TEST", {})["NAME"] = test_db
     db.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    bench = Bench(args.latency, database_url())
+    bench = Bench(args.latency)
     try:
         results = measure(bench, quick=args.quick)
     finally:

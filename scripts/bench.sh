@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark the Xero tab against the sandbox (this project vs a naive baseline) and print a table.
-# Uses DATABASE_URL / REDIS_URL when set (as CI does), else SQLite and local memory.
+# It measures the production shape: Redis (REDIS_URL, default redis://127.0.0.1:6379/1), gunicorn,
+# a Celery worker; DATABASE_URL when set (as CI does), else SQLite.
 # Extra arguments go to the benchmark, e.g. scripts/bench.sh --quick --out docs/benchmarks.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/1}"
 exec .venv/bin/python benchmarks/xero_tab.py "$@"
