@@ -18,4 +18,4 @@ RUN pip install --no-cache-dir . \
 USER crm
 
 EXPOSE 8000
-CMD ["gunicorn", "crm_xero.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]
+CMD ["gunicorn", "crm_xero.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "75", "--access-logfile", "-"]

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from linking.copying import CopyPlan, plan_copy_from_xero, plan_copy_to_xero
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroLink
@@ -134,6 +135,7 @@ def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnectio
         expires_at=tokens.expires_at,
         scopes=tokens.scopes,
     )
+    connection.token_refreshed_at = timezone.now()  # the token set is new: as good as refreshed
     connection.health, connection.health_detail = XeroConnection.Health.OK, ""
     try:
         organisation = client.get_organisation(connection)

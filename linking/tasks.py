@@ -14,6 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from linking import services
@@ -24,13 +25,19 @@ from linking.xero.errors import XeroError
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 8
+# Redis redelivers a task not acknowledged within its visibility timeout (1 hour by default), so a
+# task is never delayed longer than this; a longer wait (Xero's day limit) is left to the next
+# tab opening.
+MAX_COUNTDOWN = 30 * 60
 AHEAD = timedelta(minutes=10)  # refresh access tokens of busy connections this long before expiry
 BUSY_WITHIN = timedelta(hours=1)  # "busy": Xero was called this recently
 
 
 def _retry_later(task, exc: XeroError):
     if exc.retryable and not task.request.is_eager and task.request.retries < MAX_RETRIES:
-        raise task.retry(countdown=exc.retry_after or 30 * 2**task.request.retries, exc=exc)
+        countdown = exc.retry_after or 30 * 2**task.request.retries
+        if countdown <= MAX_COUNTDOWN:
+            raise task.retry(countdown=countdown, exc=exc)
     log.warning("Xero task %s gave up: %s", task.name, exc.message)
 
 
@@ -78,6 +85,8 @@ def items_refetch(self, connection_id: int, invoice_ids: list[str]) -> None:
 def _queue_once(task, args: tuple, *, marker: str, after: int) -> bool:
     if task.app.conf.task_always_eager:
         return False  # no worker to run it later; the next tab opening fetches instead
+    if after > MAX_COUNTDOWN:
+        return False  # Xero's day limit: the next tab opening after the wait fetches
     if not cache.add(f"xero:refetch-queued:{marker}", 1, timeout=max(1, after)):
         return False  # already queued for this wait
     transaction.on_commit(lambda: task.apply_async(args, countdown=after))
@@ -134,9 +143,10 @@ def tokens_keep_alive() -> int:
     expires, and the connection with it."""
     idle_since = timezone.now() - timedelta(days=settings.XERO_KEEP_ALIVE_DAYS)
     refreshed = 0
-    for connection in XeroConnection.objects.filter(
-        health=XeroConnection.Health.OK, token_refreshed_at__lt=idle_since
-    ):
+    idle = Q(token_refreshed_at__lt=idle_since) | Q(
+        token_refreshed_at__isnull=True, connected_at__lt=idle_since
+    )
+    for connection in XeroConnection.objects.filter(idle, health=XeroConnection.Health.OK):
         if _refresh_now(connection):
             refreshed += 1
     return refreshed

@@ -30,7 +30,9 @@ from linking.xero.types import RateLimits
 
 WINDOW = 60  # seconds
 SLOT_POLL = 0.02  # seconds between looks for a free call slot
-SLOT_WAIT = 10.0  # the longest a call waits for one of the tenant's slots
+# The longest a call waits for one of the tenant's slots (a call holds one for well under a
+# second, usually): longer, and the caller is told Xero is busy, to show cached data instead.
+SLOT_WAIT = 2.0
 
 
 def _key(tenant_id: object, name: str) -> str:
@@ -106,12 +108,20 @@ def call(tenant_id: object) -> Iterator[None]:
     """
     if wait := blocked_for(tenant_id):
         raise _busy(wait, "rate_limit_blocked")
-    slot = _take_slot(tenant_id, uuid.uuid4().hex)
+    holder = uuid.uuid4().hex
+    slot = _take_slot(tenant_id, holder)
     try:
         _count_call(tenant_id, time.time())
         yield
     finally:
-        cache.delete(slot)
+        release(slot, holder)
+
+
+def release(key: str, holder: str) -> None:
+    """Delete a slot or lock key only while it is still ours (it may have expired and been
+    taken by another process)."""
+    if cache.get(key) == holder:
+        cache.delete(key)
 
 
 def observe(tenant_id: object, limits: RateLimits, *, retry_after: int | None = None) -> None:

@@ -23,6 +23,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
+from linking.xero import budget
 from linking.xero.errors import XeroError
 
 T = TypeVar("T")
@@ -123,6 +124,30 @@ def put_entries(entries: dict[str, Cached]) -> None:
     cache.set_many(stored, timeout=settings.XERO_CACHE_KEEP)
 
 
+UPDATE_WAIT = 3.0  # seconds a write-through waits for a fetch of the same entry to finish
+
+
+def update(cache_key: str, change: Callable[[Cached | None], Cached | None]) -> None:
+    """Change an entry under its fetch lock, so that a fetch in progress cannot overwrite the
+    change with what it read before. `change` gets the entry (or None) and returns the new one
+    (None: leave it). If the lock is not free in time, the entry is marked dirty instead: the
+    fetch in progress then stores its answer as already stale."""
+    lock, holder = f"{cache_key}:lock", uuid.uuid4().hex
+    deadline = time.monotonic() + UPDATE_WAIT
+    while not cache.add(lock, holder, timeout=int(UPDATE_WAIT) + 5):
+        if time.monotonic() >= deadline:
+            cache.set(f"{cache_key}:dirty", time.time(), timeout=settings.XERO_CACHE_KEEP)
+            delete(cache_key)
+            return
+        time.sleep(POLL)
+    try:
+        new = change(get(cache_key))
+        if new is not None:
+            put_entries({cache_key: new})
+    finally:
+        budget.release(lock, holder)
+
+
 def delete(cache_key: str) -> None:
     cache.delete_many([cache_key, _stamp_key(cache_key)])
 
@@ -159,6 +184,7 @@ def load(
     lock, failed = f"{cache_key}:lock", f"{cache_key}:failed"
     wait = settings.XERO_CONNECT_TIMEOUT + settings.XERO_READ_TIMEOUT
     deadline = time.monotonic() + wait
+    holder = uuid.uuid4().hex
 
     def answered() -> Cached[T] | None:
         """What another process's fetch, since we asked, came to (an entry, or its failure)."""
@@ -171,7 +197,9 @@ def load(
         return None
 
     while True:
-        if cache.add(lock, uuid.uuid4().hex, timeout=wait + 5):
+        # The lock outlives a fetch of two rounds of calls (a big customer's first page, then
+        # the rest); a holder that dies lets another process fetch after that.
+        if cache.add(lock, holder, timeout=2 * wait + 5):
             try:
                 if (answer := answered()) is not None:
                     return answer  # fetched (or failed) while we waited for the lock
@@ -182,10 +210,14 @@ def load(
                     # Those waiting for this answer get the same failure, not a call each.
                     cache.set(failed, (time.time(), vars(exc)), timeout=FAILURE_MEMORY)
                     return _stale_or_raise(entry, exc)
+                dirty = cache.get(f"{cache_key}:dirty")
+                if dirty is not None and dirty >= started:
+                    # A write could not wait for this fetch: what it read may predate the write.
+                    return put(cache_key, value, checked_at=0)
                 # Stamped with when the fetch started: what Xero changed after that may be missing.
                 return put(cache_key, value, checked_at=started)
             finally:
-                cache.delete(lock)
+                budget.release(lock, holder)
         time.sleep(POLL)
         if (answer := answered()) is not None:
             return answer

@@ -393,9 +393,18 @@ def _json_invoice(data: dict[str, Any]) -> Invoice:
 def _json_body(response: Any) -> dict[str, Any]:
     """The JSON of an answer the SDK left unread (_preload_content=False), decimals exact."""
     try:
-        return json.loads(response.data, parse_float=Decimal)
+        data = json.loads(response.data, parse_float=Decimal)
+    except ValueError as exc:
+        raise _unreadable() from exc
     finally:
         response.release_conn()
+    if not isinstance(data, dict):
+        raise _unreadable()
+    return data
+
+
+def _unreadable() -> XeroError:
+    return XeroError("Xero's answer could not be read.", retryable=True, code="unreadable")
 
 
 def _organisation(org: xm.Organisation) -> Organisation:
@@ -622,19 +631,27 @@ def list_invoices(
         kwargs["summary_only"] = TRUE
 
     def fetch(page: int) -> tuple[list[Invoice], int | None]:
-        data = _call(
-            connection,
-            lambda api: _json_body(
-                api.get_invoices(
-                    str(connection.tenant_id),
-                    page=page,
-                    **kwargs,
-                    _request_timeout=_timeout(),
-                    _preload_content=False,
-                )
-            ),
-        )
-        batch = [_json_invoice(i) for i in data.get("Invoices") or []]
+        try:
+            data = _call(
+                connection,
+                lambda api: _json_body(
+                    api.get_invoices(
+                        str(connection.tenant_id),
+                        page=page,
+                        **kwargs,
+                        _request_timeout=_timeout(),
+                        _preload_content=False,
+                    )
+                ),
+            )
+        except XeroError as exc:
+            if exc.status == 304:  # If-Modified-Since: nothing changed
+                return [], None
+            raise
+        try:
+            batch = [_json_invoice(i) for i in data.get("Invoices") or []]
+        except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+            raise _unreadable() from exc
         return batch, (data.get("pagination") or {}).get("pageCount")
 
     # The first page tells how many there are; fetch the rest at once.
@@ -644,14 +661,15 @@ def list_invoices(
         last = min(page_count, max_pages) if max_pages else page_count
         for batch, _ in parallel([lambda page=page: fetch(page) for page in range(2, last + 1)]):
             invoices.extend(batch)
-        return invoices
-    page, batch = 1, invoices
-    while len(batch) >= page_size and (max_pages is None or page < max_pages):
-        # No pagination block (older answers): page by page until a short one.
-        page += 1
-        batch, _ = fetch(page)
-        invoices.extend(batch)
-    return invoices
+    else:
+        page, batch = 1, invoices
+        while len(batch) >= page_size and (max_pages is None or page < max_pages):
+            # No pagination block (older answers): page by page until a short one.
+            page += 1
+            batch, _ = fetch(page)
+            invoices.extend(batch)
+    # An invoice raised while the pages were read shifts the pages: one may be read twice.
+    return list({invoice.invoice_id: invoice for invoice in invoices}.values())
 
 
 def get_invoice(connection: XeroConnection, invoice_id: str) -> Invoice:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -40,9 +40,17 @@ class ContactInvoices:
     full_at: float
 
     def merged(self, changed: Iterable[Invoice]) -> ContactInvoices:
+        """These items with the changed ones added or replacing theirs (unless older)."""
         by_id = {item.invoice_id: item for item in self.items}
-        by_id.update((item.invoice_id, item) for item in changed)
+        for item in changed:
+            kept = by_id.get(item.invoice_id)
+            if kept is None or not _older(item, kept):
+                by_id[item.invoice_id] = item
         return ContactInvoices(tuple(by_id.values()), self.full_at)
+
+
+def _older(item: Invoice, than: Invoice) -> bool:
+    return bool(item.updated_at and than.updated_at and item.updated_at < than.updated_at)
 
 
 @dataclass(frozen=True)
@@ -169,10 +177,12 @@ def _fetch_items(connection: XeroConnection, ids: list[str]) -> dict[str, Invoic
 
 def remember_contact(connection: XeroConnection, found: Contact, *, new: bool = False) -> None:
     """A contact as Xero just answered it; a new one has no invoices yet."""
-    cache.put(_key(connection, "contact", found.contact_id), found)
+    now = time.time()
+    cache.update(_key(connection, "contact", found.contact_id), lambda _entry: Cached(found, now))
     if new:
-        cache.put(
-            _key(connection, "contact-invoices", found.contact_id), ContactInvoices((), time.time())
+        cache.update(
+            _key(connection, "contact-invoices", found.contact_id),
+            lambda _entry: Cached(ContactInvoices((), now), now),
         )
     cache.next_generation(connection.tenant_id, "contacts")
 
@@ -185,11 +195,12 @@ def remember_invoices(connection: XeroConnection, found: Iterable[Invoice]) -> N
     for item in found:
         by_contact.setdefault(item.contact_id, []).append(item)
     for contact_id, changed in by_contact.items():
-        list_key = _key(connection, "contact-invoices", contact_id)
-        entry = cache.get(list_key)
-        if entry is not None:
-            # Keeps the list's own freshness: these items are new, the rest are as they were.
-            cache.put(list_key, entry.value.merged(changed), checked_at=entry.checked_at)
+
+        def merge(entry: Cached[ContactInvoices] | None, changed=changed):
+            # The list keeps its own freshness: these items are new, the rest are as they were.
+            return replace(entry, value=entry.value.merged(changed)) if entry else None
+
+        cache.update(_key(connection, "contact-invoices", contact_id), merge)
 
 
 def refetch_contacts(connection: XeroConnection, ids: list[str]) -> int:

@@ -297,3 +297,75 @@ def test_xero_failing_a_stale_read_gives_the_last_known_contact_marked_stale(
     with pytest.raises(XeroError) as raised:
         reads.contact(sandbox_connection, str(contact.contact_id))
     assert raised.value.code == "not_found"
+
+
+# ----------------------------------------------------------------- writes during a fetch
+
+
+def _invoice(invoice_id: str, *, minutes: int = 0):
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from linking.xero.types import Invoice
+
+    return Invoice(
+        invoice_id=invoice_id,
+        type="ACCREC",
+        status="AUTHORISED",
+        number=invoice_id.upper(),
+        reference="",
+        contact_id="c-1",
+        contact_name="C",
+        date=None,
+        due_date=None,
+        currency="AUD",
+        sub_total=Decimal("10"),
+        total_tax=Decimal("1"),
+        total=Decimal("11"),
+        amount_due=Decimal("11"),
+        amount_paid=Decimal("0"),
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes),
+    )
+
+
+def test_a_write_through_during_a_fetch_is_not_lost_to_what_the_fetch_read_before():
+    """A draft created while someone's tab fetches the list: the fetch read the list without it."""
+    key = xero_cache.key(AU, "contact-invoices", "c-1")
+    xero_cache.put(key, reads.ContactInvoices((_invoice("a"),), 0.0), checked_at=0.0)  # stale
+    fetch = SlowFetch(reads.ContactInvoices((_invoice("a"),), time.time()))
+    loading = threading.Thread(target=xero_cache.load, args=(key, fetch))
+    loading.start()
+    time.sleep(0.1)  # the fetch is under way
+
+    created = _invoice("b")
+    xero_cache.update(
+        key, lambda entry: entry and xero_cache.Cached(entry.value.merged([created]), 1.0)
+    )
+    loading.join()
+
+    kept = {i.invoice_id for i in xero_cache.get(key).value.items}
+    assert kept == {"a", "b"}
+    assert len(fetch.calls) == 1
+
+
+def test_a_write_that_cannot_wait_for_the_fetch_leaves_the_fetched_entry_stale(monkeypatch):
+    monkeypatch.setattr(xero_cache, "UPDATE_WAIT", 0.05)
+    key = xero_cache.key(AU, "contact", "c-2")
+    fetch = SlowFetch("what the fetch read before the write")
+    loading = threading.Thread(target=xero_cache.load, args=(key, fetch))
+    loading.start()
+    time.sleep(0.1)
+    xero_cache.update(key, lambda entry: xero_cache.Cached("the write", time.time()))
+    loading.join()
+    entry = xero_cache.get(key)
+    assert entry.value == "what the fetch read before the write"
+    assert entry.stale  # so the next read asks Xero again
+
+
+def test_a_merged_change_never_replaces_a_newer_copy_of_the_invoice():
+    newer, older = _invoice("a", minutes=5), _invoice("a", minutes=1)
+    merged = reads.ContactInvoices((newer,), 0.0).merged([older, _invoice("b")])
+    assert {i.invoice_id: i.updated_at for i in merged.items} == {
+        "a": newer.updated_at,
+        "b": _invoice("b").updated_at,
+    }

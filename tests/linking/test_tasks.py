@@ -104,6 +104,18 @@ def test_keep_alive_leaves_a_connection_refreshed_within_the_days_alone(
     assert tokens_of(sandbox_connection) == before
 
 
+def test_a_new_connection_counts_as_just_refreshed_and_is_kept_alive_once_idle(
+    sandbox_connection, xero_sandbox, settings
+):
+    assert sandbox_connection.token_refreshed_at is not None  # the token set is new
+    # A connection from before that was recorded: never refreshed, connected long ago.
+    long_ago = timezone.now() - timedelta(days=settings.XERO_KEEP_ALIVE_DAYS + 1)
+    set_row(sandbox_connection, token_refreshed_at=None, connected_at=long_ago)
+    before = tokens_of(sandbox_connection)
+    assert tasks.tokens_keep_alive.delay().get() == 1
+    assert tokens_of(sandbox_connection)[1] != before[1]
+
+
 def test_keep_alive_skips_a_connection_that_needs_reconnecting(sandbox_connection, xero_sandbox):
     set_row(
         sandbox_connection,
@@ -212,6 +224,14 @@ def test_refetch_later_queues_nothing_until_the_transaction_commits(
         assert tasks.refetch_later(connection, "c-1", after=30) is True
     queue.assert_not_called()
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_refetch_later_leaves_a_wait_of_hours_to_the_next_tab_opening(queue):
+    """Redis would hand a task delayed past its visibility timeout (an hour) out again."""
+    connection = make_connection()
+    assert tasks.refetch_later(connection, "c-1", after=4 * 3600) is False
+    queue.assert_not_called()
 
 
 @pytest.mark.django_db

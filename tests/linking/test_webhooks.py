@@ -291,6 +291,24 @@ def test_a_signed_delivery_queues_its_events_once_the_request_commits(
     queued.assert_called_once_with([{name: e[name] for name in fields} for e in events])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_good_delivery_handled_in_process_is_answered_200_even_when_handling_fails(
+    client, webhook_key, caplog
+):
+    """Without a worker (the demo) the events are handled during the request; Xero still gets
+    its 200 for a good delivery, and the failure is logged."""
+    body = delivery([xero_event(AU, "INVOICE", "4f9b3a36-9c39-4b8f-9d2c-1f0e6b3d7a11")])
+    with mock.patch(
+        "linking.services.webhook_events_apply",
+        autospec=True,
+        side_effect=RuntimeError("database is locked"),
+    ) as apply:
+        response = post(client, body, xero_signature(body, KEY))
+    apply.assert_called_once()
+    assert (response.status_code, response.content) == (200, b"")
+    assert "Handling Xero webhook events in-process failed" in caplog.text
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "body",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -103,7 +104,8 @@ def test_list_invoices_gives_decimal_amounts_and_dates(xero, connection):
 def test_list_invoices_fetches_every_page(xero, connection):
     page = example("getInvoices")
     invoice = page["Invoices"][0]
-    full = {**page, "Invoices": [invoice] * 1000}
+    # Distinct invoices, as Xero's are (the same id twice is one invoice).
+    full = {**page, "Invoices": [{**invoice, "InvoiceID": str(uuid.uuid4())} for _ in range(1000)]}
     full["pagination"] = {"page": 1, "pageSize": 1000, "pageCount": 2, "itemCount": 1003}
     last = {**page, "pagination": {"page": 2, "pageSize": 1000, "pageCount": 2, "itemCount": 1003}}
     xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, full), Reply(200, last))
@@ -111,6 +113,30 @@ def test_list_invoices_fetches_every_page(xero, connection):
     assert len(invoices) == 1003
     pages = [r.query["page"] for r in xero.requests_to("GET", "/api.xro/2.0/Invoices")]
     assert pages == [["1"], ["2"]]
+
+
+def test_an_invoice_read_twice_across_pages_counts_once(xero, connection):
+    page = example("getInvoices")
+    first, *others = page["Invoices"]
+    pages = {"page": 1, "pageSize": 2, "pageCount": 2, "itemCount": 4}
+    one = {**page, "Invoices": [first, others[0]], "pagination": pages}
+    # A new invoice pushed `others[0]` onto page 2 while page 1 was being read.
+    two = {**page, "Invoices": [others[0], others[1]], "pagination": {**pages, "page": 2}}
+    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, one), Reply(200, two))
+    invoices = client.list_invoices(connection, page_size=2)
+    assert [i.invoice_id for i in invoices] == [
+        first["InvoiceID"],
+        others[0]["InvoiceID"],
+        others[1]["InvoiceID"],
+    ]
+
+
+def test_an_unreadable_invoice_page_is_a_retryable_xero_error(xero, connection):
+    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, "<html>Service Unavailable</html>"))
+    with pytest.raises(XeroError) as raised:
+        client.list_invoices(connection)
+    assert raised.value.retryable
+    assert raised.value.message == "Xero's answer could not be read."
 
 
 def test_invoice_lists_read_from_json_equal_what_the_sdk_models_give(xero, connection):
