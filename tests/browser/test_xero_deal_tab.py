@@ -26,7 +26,15 @@ from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
 from tests.browser import test_xero_tab as contact_tab
 from tests.browser.conftest import sign_in
-from tests.browser.test_xero_tab import click, link, money, open_xero_tab, settled, xero_contact
+from tests.browser.test_xero_tab import (
+    click,
+    click_and_wait,
+    link,
+    money,
+    open_xero_tab,
+    settled,
+    xero_contact,
+)
 from tests.factories import OpportunityFactory, OpportunityLineItemFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -665,7 +673,7 @@ def test_xero_busy_on_the_deal_tab_says_when_to_try_again(
     expect(page.get_by_role("heading", level=1)).to_have_text("Busy Day")
     # Trying again at once does not call Xero before its Retry-After has passed.
     xero_sandbox.fail_next(1, status=500)
-    click(panel.get_by_role("button", name="Try again"))
+    click_and_wait(panel.get_by_role("button", name="Try again"))
     expect(error).to_have_text(re.compile(r"Xero is busy — try again in (5\d|60) seconds\."))
     xero_sandbox.fail_next(0)
     xero_wait_passes(61)
