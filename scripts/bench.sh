@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark the Xero tab against the sandbox (this project vs a naive baseline) and print a table.
 # It measures the production shape: Redis (REDIS_URL, default redis://127.0.0.1:6379/1), gunicorn,
-# a Celery worker; DATABASE_URL when set (as CI does), else SQLite.
+# a Celery worker; DATABASE_URL when set (as CI does), else SQLite. It empties that Redis database
+# between measures: never point REDIS_URL at production's.
 # Extra arguments go to the benchmark, e.g. scripts/bench.sh --quick --out docs/benchmarks.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
