@@ -124,6 +124,15 @@ def put_entries(entries: dict[str, Cached]) -> None:
     cache.set_many(stored, timeout=settings.XERO_CACHE_KEEP)
 
 
+def put_plain(entries: dict[str, object]) -> None:
+    """Small values kept as they are (no stamp, no process-local copy), e.g. an index."""
+    cache.set_many(entries, timeout=settings.XERO_CACHE_KEEP)
+
+
+def get_plain(keys: list[str]) -> dict[str, object]:
+    return cache.get_many(keys)
+
+
 UPDATE_WAIT = 3.0  # seconds a write-through waits for a fetch of the same entry to finish
 
 

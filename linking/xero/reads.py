@@ -5,6 +5,8 @@ What is cached, per tenant:
 - `contact-invoices:{id}`: all its invoices and bills, without line items (ContactInvoices),
   refreshed with If-Modified-Since and fetched whole again once a day (XERO_CACHE_KEEP);
 - `invoice:{id}`: one invoice or bill, or None when Xero has no such item (deal tabs);
+- `invoice-owner:{id}`: the contact whose cached list holds the invoice, so that an invoice moved
+  to another contact in Xero leaves the first one's list when its webhook comes;
 - `search:{generation}:{term}`: the contacts a search term finds; a contact webhook or a contact
   written through the app starts a new generation.
 The organisation (base currency, short code) is kept on the XeroConnection row itself.
@@ -48,6 +50,17 @@ class ContactInvoices:
                 by_id[item.invoice_id] = item
         return ContactInvoices(tuple(by_id.values()), self.full_at)
 
+    def without(self, invoice_ids: Iterable[str]) -> ContactInvoices:
+        """These items but those (moved to another contact in Xero)."""
+        gone = set(invoice_ids)
+        return ContactInvoices(
+            tuple(i for i in self.items if i.invoice_id not in gone), self.full_at
+        )
+
+
+def _owned_by(connection: XeroConnection, contact_id: str, items: Iterable[Invoice]) -> None:
+    cache.put_plain({_key(connection, "invoice-owner", i.invoice_id): contact_id for i in items})
+
 
 def _older(item: Invoice, than: Invoice) -> bool:
     return bool(item.updated_at and than.updated_at and item.updated_at < than.updated_at)
@@ -89,12 +102,13 @@ def contact_invoices(
         )
         if full_due:
             started = time.time()
-            return ContactInvoices(
-                tuple(client.list_invoices(connection, contact_ids=[contact_id])), started
-            )
+            items = client.list_invoices(connection, contact_ids=[contact_id])
+            _owned_by(connection, contact_id, items)
+            return ContactInvoices(tuple(items), started)
         since = datetime.fromtimestamp(previous.checked_at - CLOCK_MARGIN, UTC)
         # https://developer.xero.com/documentation/api/accounting/requests-and-responses#http-headers
         changed = client.list_invoices(connection, contact_ids=[contact_id], modified_since=since)
+        _owned_by(connection, contact_id, changed)
         return previous.value.merged(changed)
 
     return cache.load(_key(connection, "contact-invoices", contact_id), fetch, refresh=refresh)
@@ -191,9 +205,20 @@ def remember_invoices(connection: XeroConnection, found: Iterable[Invoice]) -> N
     """Invoices or bills as Xero just answered them: their own entries and their contact's list."""
     found = list(found)
     cache.put_many({_key(connection, "invoice", i.invoice_id): i for i in found})
+    owners = cache.get_plain([_key(connection, "invoice-owner", i.invoice_id) for i in found])
     by_contact: dict[str, list[Invoice]] = {}
+    moved: dict[str, list[str]] = {}
     for item in found:
         by_contact.setdefault(item.contact_id, []).append(item)
+        owner = owners.get(_key(connection, "invoice-owner", item.invoice_id))
+        if owner and owner != item.contact_id:
+            moved.setdefault(owner, []).append(item.invoice_id)
+    for contact_id, gone in moved.items():
+
+        def drop(entry: Cached[ContactInvoices] | None, gone=gone):
+            return replace(entry, value=entry.value.without(gone)) if entry else None
+
+        cache.update(_key(connection, "contact-invoices", contact_id), drop)
     for contact_id, changed in by_contact.items():
 
         def merge(entry: Cached[ContactInvoices] | None, changed=changed):
@@ -201,6 +226,7 @@ def remember_invoices(connection: XeroConnection, found: Iterable[Invoice]) -> N
             return replace(entry, value=entry.value.merged(changed)) if entry else None
 
         cache.update(_key(connection, "contact-invoices", contact_id), merge)
+        _owned_by(connection, contact_id, changed)
 
 
 def refetch_contacts(connection: XeroConnection, ids: list[str]) -> int:

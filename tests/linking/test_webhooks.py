@@ -457,6 +457,38 @@ def test_a_webhook_refreshes_the_cached_tab_with_one_xero_call_per_category(
     assert xero_sandbox.api_calls(AU) == calls + 2
 
 
+def test_an_invoice_moved_to_another_contact_in_xero_moves_between_their_tabs(
+    sso_user_client, sandbox_connection, xero_sandbox, live_server, webhook_key
+):
+    city, marine = xero_contact(seed.BIG_CUSTOMER_NAME), xero_contact("Marine Systems")
+    city_org, marine_org = OrganizationFactory(name="City"), OrganizationFactory(name="Marine")
+    link(city_org, sandbox_connection, city)
+    link(marine_org, sandbox_connection, marine)
+    open_tab(sso_user_client, city_org)
+    open_tab(sso_user_client, marine_org)
+    invoice = an_authorised_invoice(city)
+    calls = xero_sandbox.api_calls(AU)
+
+    # In Xero, the invoice is given to Marine Systems instead (it was raised for the wrong one).
+    with dbguard.guard():
+        XeroInvoice.objects.filter(pk=invoice.pk).update(contact=marine, updated=timezone.now())
+    sent = xero_sandbox.send_webhook(
+        live_server.url + WEBHOOK_PATH,
+        KEY,
+        [xero_sandbox.webhook_event(AU, "INVOICE", invoice.invoice_id)],
+    )
+    assert sent.status == 200
+
+    city_tab, marine_tab = (
+        open_tab(sso_user_client, city_org),
+        open_tab(sso_user_client, marine_org),
+    )
+    assert figures_shown(city_tab) == figures_of(city)
+    assert figures_shown(marine_tab) == figures_of(marine)
+    assert invoice.number not in city_tab and invoice.number in marine_tab
+    assert xero_sandbox.api_calls(AU) == calls + 1  # the invoice, once
+
+
 def test_a_badly_signed_webhook_changes_nothing_on_the_tab(
     sso_user_client, sandbox_connection, xero_sandbox, live_server, webhook_key
 ):
