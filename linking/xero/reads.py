@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -56,6 +57,9 @@ class ContactInvoices:
         return ContactInvoices(
             tuple(i for i in self.items if i.invoice_id not in gone), self.full_at
         )
+
+
+_INDEX_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xero-invoice-owners")
 
 
 def _owned_by(connection: XeroConnection, contact_id: str, items: Iterable[Invoice]) -> None:
@@ -103,7 +107,8 @@ def contact_invoices(
         if full_due:
             started = time.time()
             items = client.list_invoices(connection, contact_ids=[contact_id])
-            _owned_by(connection, contact_id, items)
+            # Thousands of index entries: written beside the render, not before it.
+            _INDEX_WRITER.submit(_owned_by, connection, contact_id, items)
             return ContactInvoices(tuple(items), started)
         since = datetime.fromtimestamp(previous.checked_at - CLOCK_MARGIN, UTC)
         # https://developer.xero.com/documentation/api/accounting/requests-and-responses#http-headers

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from linking.models import XeroLink
+from linking.xero import cache as xero_cache
 from sandbox import dbguard, seed
 from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
@@ -468,6 +469,12 @@ def test_an_invoice_moved_to_another_contact_in_xero_moves_between_their_tabs(
     open_tab(sso_user_client, marine_org)
     invoice = an_authorised_invoice(city)
     calls = xero_sandbox.api_calls(AU)
+    # The invoice-to-contact index of City Agency's list is written beside the render.
+    owner = xero_cache.key(AU, "invoice-owner", invoice.invoice_id)
+    deadline = time.monotonic() + 5
+    while xero_cache.get_plain([owner]) != {owner: str(city.contact_id)}:
+        assert time.monotonic() < deadline, "the index was not written"
+        time.sleep(0.01)
 
     # In Xero, the invoice is given to Marine Systems instead (it was raised for the wrong one).
     with dbguard.guard():
