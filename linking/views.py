@@ -118,7 +118,10 @@ def _linked_view(request, link, connection, context, *, refresh=False):
         if exc.code != "not_found":
             raise
         return render(request, "linking/tab_gone.html", context)
-    _refetch_when_allowed(connection, account.problem, str(link.xero_id))
+    _refetch_when_allowed(
+        account.problem,
+        lambda after: tasks.refetch_later(connection, str(link.xero_id), after=after),
+    )
     contact = account.contact
     show, page = _page_of(request, account.invoices)
     context.update(
@@ -133,7 +136,7 @@ def _linked_view(request, link, connection, context, *, refresh=False):
         show=show,
         show_choices=selectors.SHOW_CHOICES,
         page=page,
-        rows=[(item, selectors.item_url(connection, item)) for item in page.object_list],
+        rows=[(item, selectors.item_url(connection, item), None) for item in page.object_list],
         status_labels=selectors.STATUS_LABELS,
     )
     return render(request, "linking/tab_linked.html", context)
@@ -146,10 +149,10 @@ def _freshness(updated_at, problem) -> dict:
     return {"updated_at": updated_at, "words": words, "problem": problem}
 
 
-def _refetch_when_allowed(connection, problem, contact_id: str) -> None:
-    """Xero said wait: have a worker fetch the contact when it may, not this request."""
+def _refetch_when_allowed(problem, queue) -> None:
+    """Xero said wait: have a worker fetch what the tab shows when it may, not this request."""
     if problem is not None and problem.retry_after:
-        tasks.refetch_later(connection, contact_id, after=problem.retry_after)
+        queue(after=problem.retry_after)
 
 
 def _tab_action(*, deals: bool):
@@ -481,9 +484,10 @@ def _deal_tab(request, record, kind, connection, *, refresh=False, **extra):
     except XeroError as exc:
         context["error"] = exc
         return render(request, "linking/tab_error.html", context)
-    if linked.problem is not None and linked.problem.retry_after:
-        ids = [str(link.xero_id) for link in links]
-        tasks.items_refetch_later(connection, ids, after=linked.problem.retry_after)
+    ids = [str(link.xero_id) for link in links]
+    _refetch_when_allowed(
+        linked.problem, lambda after: tasks.items_refetch_later(connection, ids, after=after)
+    )
     by_id = {str(link.xero_id): link for link in links}
     show, page = _page_of(request, linked.items)
     context.update(
