@@ -1,11 +1,36 @@
+"""Xero-derived data in the admin: read-only, and only in a session signed in through SSO."""
+
+from __future__ import annotations
+
 from django.contrib import admin
 
-from linking.models import AuditEntry, XeroConnection
+from crm_xero.accounts.sso import is_sso_session
+from linking.models import AuditEntry, XeroConnection, XeroLink
+
+
+class SsoSessionAdmin(admin.ModelAdmin):
+    """Visible only to administrators whose session signed in through SSO (as Xero data is in
+    the CRM); never added or changed here."""
+
+    def has_module_permission(self, request) -> bool:
+        return is_sso_session(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_sso_session(request) and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(XeroConnection)
-class XeroConnectionAdmin(admin.ModelAdmin):
-    """Read-only: connections are made and removed on the Integrations page."""
+class XeroConnectionAdmin(SsoSessionAdmin):
+    """Connections are made and removed on the Integrations page."""
 
     list_display = ["tenant_name", "base_currency", "health", "connected_by", "connected_at"]
     exclude = ["scopes"]
@@ -24,15 +49,9 @@ class XeroConnectionAdmin(admin.ModelAdmin):
         "connected_at",
     ]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(SsoSessionAdmin):
     list_display = [
         "created_at",
         "user",
@@ -50,8 +69,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(XeroLink)
+class XeroLinkAdmin(SsoSessionAdmin):
+    """Links are made and removed on the records' Xero tabs (which audit them)."""
+
+    list_display = ["__str__", "xero_type", "xero_name", "created_by", "created_at"]
+    list_filter = ["xero_type"]
+    search_fields = ["xero_name", "xero_id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm_xero.accounts.sso import is_sso_user
+from crm_xero.accounts.sso import is_sso_session, sso_context
 from linking import selectors, services, tasks
 from linking.access import sso_admin_required
 from linking.copying import describe
@@ -46,7 +46,8 @@ def _gate(request, kind: str, pk: int):
     """(record, connection, None) when the user may see this record's Xero tab, else a response."""
     record = get_record(kind, pk)
     context = {"record": record, "kind": kind}
-    if not is_sso_user(request.user):
+    if not is_sso_session(request):
+        context["sso"] = sso_context(request, next_url=f"{record.get_absolute_url()}#xero")
         return record, None, render(request, "linking/tab_sso_required.html", context)
     connection = services.connection_get()
     if connection is None:

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import SocialAccountFactory, UserFactory
+from tests.sessions import sign_in_with_sso
 
 pytest_plugins = ["tests.sandbox_fixtures"]
 
@@ -55,13 +56,13 @@ def password_user(db):
 
 @pytest.fixture
 def sso_user_client(client, sso_user):
-    client.force_login(sso_user)
+    sign_in_with_sso(client, sso_user)
     return client
 
 
 @pytest.fixture
 def sso_admin_client(client, sso_admin):
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     return client
 
 

@@ -4,7 +4,12 @@ from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialApp
 from django.shortcuts import render
 
-from crm_xero.accounts.sso import is_sso_user, sso_provider_ids
+from crm_xero.accounts.sso import (
+    is_sso_session,
+    session_sso_provider,
+    sso_context,
+    sso_provider_ids,
+)
 
 
 def _provider_name(account) -> str:
@@ -29,6 +34,8 @@ def profile(request):
                 if a.provider in sso_provider_ids()
             ],
             "linkable": [p for p in providers if p.id not in linked],
-            "is_sso": is_sso_user(request.user),
+            "is_sso": is_sso_session(request),
+            "sso_provider": session_sso_provider(request),
+            "sso": sso_context(request, next_url=request.path),
         },
     )

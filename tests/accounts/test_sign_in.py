@@ -5,8 +5,9 @@ from allauth.socialaccount.models import SocialLogin
 from django.contrib.auth import get_user_model
 
 from crm_xero.accounts.adapters import SocialAccountAdapter
-from crm_xero.accounts.sso import is_sso_user
+from crm_xero.accounts.sso import has_sso_account
 from tests.factories import PASSWORD, SocialAccountFactory, UserFactory
+from tests.sessions import sign_in_with_sso
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +90,9 @@ def test_sso_users_are_those_with_a_google_microsoft_or_oidc_account(
     other = UserFactory()
     SocialAccountFactory(user=other, provider="github")
 
-    assert is_sso_user(sso_admin) and is_sso_user(sso_user) and is_sso_user(xero_user)
-    assert not is_sso_user(password_user)
-    assert not is_sso_user(other)
+    assert has_sso_account(sso_admin) and has_sso_account(sso_user) and has_sso_account(xero_user)
+    assert not has_sso_account(password_user)
+    assert not has_sso_account(other)
 
 
 def test_sso_sign_up_can_be_limited_to_company_domains(settings, rf):
@@ -104,7 +105,7 @@ def test_sso_sign_up_can_be_limited_to_company_domains(settings, rf):
 
 
 def test_the_profile_lists_linked_sso_accounts(client, sso_user):
-    client.force_login(sso_user)
+    sign_in_with_sso(client, sso_user)
     page = client.get("/profile/").content.decode()
     assert "You signed in through SSO" in page
     assert "Microsoft" in page and sso_user.email in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from playwright.sync_api import Page, sync_playwright
 
 from tests.factories import PASSWORD
+from tests.sessions import sso_session_cookie
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -80,6 +82,16 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("navigation", name="Main").wait_for()
+
+
+def sso_sign_in(page: Page, user) -> None:
+    """Sign in as `user` in a session their SSO provider authenticated (the provider's own pages
+    are driven in test_xero_connection.py's Sign in with Xero test)."""
+    page.goto("/")  # the sign-in page, on the live server's origin
+    host = urlsplit(page.url).hostname or "localhost"
+    page.context.add_cookies([{**sso_session_cookie(user), "domain": host, "path": "/"}])
+    page.goto("/")
     page.get_by_role("navigation", name="Main").wait_for()
 
 

@@ -8,13 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from crm_xero.crm.models import Contact, Organization
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sso_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_sign_in_create_an_organization_with_a_contact_and_see_the_xero_tabs(page, sso_admin):
-    sign_in(page, sso_admin.email)
+    sso_sign_in(page, sso_admin)
     expect(page.get_by_role("heading", name="Organizations")).to_be_visible()
 
     page.get_by_role("link", name="New organization").click()
@@ -54,7 +54,7 @@ def test_sign_in_create_an_organization_with_a_contact_and_see_the_xero_tabs(pag
 
 
 def test_an_invalid_form_shows_the_error_beside_the_field_and_keeps_what_was_typed(page, sso_user):
-    sign_in(page, sso_user.email)
+    sso_sign_in(page, sso_user)
     page.goto("/contacts/new/")
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_label("City").fill("Auckland")
@@ -68,14 +68,14 @@ def test_an_invalid_form_shows_the_error_beside_the_field_and_keeps_what_was_typ
 
 def test_the_xero_tab_opens_from_a_link_to_it(page, sso_user):
     org = Organization.objects.create(name="Deep Link Pty")
-    sign_in(page, sso_user.email)
+    sso_sign_in(page, sso_user)
     page.goto(f"/organizations/{org.pk}/#xero")
     expect(page.get_by_role("tab", name="Xero")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_text("Xero is not connected yet.")).to_be_visible()
 
 
 def test_opportunity_line_items_can_be_added_in_the_form(page, sso_user):
-    sign_in(page, sso_user.email)
+    sso_sign_in(page, sso_user)
     page.goto("/opportunities/new/")
     page.get_by_label("Name").fill("Fit-out")
     page.get_by_label("Value").fill("1500")

@@ -25,7 +25,7 @@ from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
 from tests.browser import test_xero_tab as contact_tab
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, sso_sign_in
 from tests.browser.test_xero_tab import (
     click,
     click_and_wait,
@@ -721,7 +721,7 @@ def test_a_password_user_sees_no_xero_data_and_cannot_link(page, password_user, 
 
 def test_a_deal_tab_before_xero_is_connected_says_so(page, sso_user):
     project = ProjectFactory(name="Early Days")
-    sign_in(page, sso_user.email)
+    sso_sign_in(page, sso_user)
     panel = open_xero_tab(page, project)
     expect(panel).to_contain_text("Xero is not connected yet.")
     expect(panel.get_by_role("button", name="Create invoice draft")).to_have_count(0)

@@ -23,7 +23,7 @@ from sandbox import seed
 from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sso_sign_in
 from tests.factories import ContactFactory, OrganizationFactory
 from tests.sandbox.helpers import api
 
@@ -64,7 +64,7 @@ def xero_api(xero_sandbox):
 
 @pytest.fixture
 def signed_in(page, sso_user, connection) -> Page:
-    sign_in(page, sso_user.email)
+    sso_sign_in(page, sso_user)
     return page
 
 

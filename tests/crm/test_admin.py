@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import OpportunityLineItemFactory, ProjectFactory
+from tests.sessions import sign_in_with_sso
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_the_django_admin_lists_and_edits_every_record_type(client, sso_admin, model):
     sso_admin.is_superuser = True
     sso_admin.save()
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     line = OpportunityLineItemFactory()
     project = ProjectFactory()
     records = {
@@ -28,7 +29,7 @@ def test_the_django_admin_lists_and_edits_every_record_type(client, sso_admin, m
 
 
 def test_the_admin_is_for_administrators_only(client, sso_user):
-    client.force_login(sso_user)
+    sign_in_with_sso(client, sso_user)
     response = client.get("/admin/crm/organization/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")

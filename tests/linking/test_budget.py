@@ -22,6 +22,7 @@ from sandbox import seed
 from sandbox.models import Contact as XeroContact
 from tests.linking.conftest import TENANT_ID
 from tests.replay import Reply
+from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
 
 AU = seed.AU_TENANT_ID
@@ -209,7 +210,7 @@ def headroom_text(html: str) -> str:
 def admin_page(sso_admin):
     """The Integrations page's rate-limit headroom, as an SSO admin sees it."""
     admin = Client()
-    admin.force_login(sso_admin)
+    sign_in_with_sso(admin, sso_admin)
     return lambda: headroom_text(admin.get("/integrations/").content.decode())
 
 

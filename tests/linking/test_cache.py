@@ -31,6 +31,7 @@ from tests.linking.test_reads import (
     tab_url,
     xero_contact,
 )
+from tests.sessions import sign_in_with_sso
 
 AU = seed.AU_TENANT_ID
 THREADS = 20
@@ -247,7 +248,7 @@ def test_twenty_people_opening_one_cold_tab_cost_xero_the_calls_of_one(
     clients = []
     for _ in range(THREADS):
         client = Client()
-        client.force_login(sso_user)
+        sign_in_with_sso(client, sso_user)
         clients.append(client)
     xero_sandbox.set_latency(300)  # everyone arrives while the first answer is on its way
     before = xero_sandbox.api_calls(AU)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from linking.models import XeroConnection
 from sandbox import testing
 from sandbox.models import XeroUser
+from tests.sessions import sign_in_with_sso
 
 
 def consent_in_xero(client, xero_sandbox, *, tenant_ids, action="allow") -> dict[str, str]:
@@ -35,7 +36,7 @@ def consent_in_xero(client, xero_sandbox, *, tenant_ids, action="allow") -> dict
 
 
 def test_connect_choose_status_and_disconnect(client, sso_admin, xero_sandbox):
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     callback = consent_in_xero(client, xero_sandbox, tenant_ids=xero_sandbox.tenant_ids)
     response = client.get("/integrations/xero/callback", callback)
     assert response["Location"] == "/integrations/xero/choose"
@@ -72,7 +73,7 @@ def test_connect_choose_status_and_disconnect(client, sso_admin, xero_sandbox):
 
 
 def test_a_single_organisation_connects_without_a_choice(client, sso_admin, xero_sandbox):
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     callback = consent_in_xero(client, xero_sandbox, tenant_ids=[xero_sandbox.nz_tenant_id])
     response = client.get("/integrations/xero/callback", callback, follow=True)
     assert "Connected to Demo Company (NZ)." in response.content.decode()
@@ -82,7 +83,7 @@ def test_a_single_organisation_connects_without_a_choice(client, sso_admin, xero
 
 
 def test_cancel_in_xero_connects_nothing(client, sso_admin, xero_sandbox):
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     callback = consent_in_xero(
         client, xero_sandbox, tenant_ids=xero_sandbox.tenant_ids, action="cancel"
     )
@@ -93,7 +94,7 @@ def test_cancel_in_xero_connects_nothing(client, sso_admin, xero_sandbox):
 
 
 def test_a_revoked_token_shows_needs_reconnect(client, sso_admin, xero_sandbox):
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     callback = consent_in_xero(client, xero_sandbox, tenant_ids=[xero_sandbox.au_tenant_id])
     client.get("/integrations/xero/callback", callback)
     connection = XeroConnection.objects.get()
@@ -113,7 +114,7 @@ def test_a_revoked_token_shows_needs_reconnect(client, sso_admin, xero_sandbox):
 
 
 def test_an_expired_access_token_is_refreshed_transparently(client, sso_admin, xero_sandbox):
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     xero_sandbox.set_token_lifetimes(access_token=5)
     callback = consent_in_xero(client, xero_sandbox, tenant_ids=[xero_sandbox.au_tenant_id])
     client.get("/integrations/xero/callback", callback)

@@ -13,6 +13,7 @@ from linking.xero import budget
 from linking.xero.types import RateLimits
 from tests.linking.conftest import TENANT_ID, connections_example, make_connection, token_reply
 from tests.replay import Reply
+from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +51,9 @@ def test_a_password_only_admin_is_told_to_sign_in_with_sso(client, password_user
 
 
 def test_the_integrations_link_is_for_admins(client, sso_admin, sso_user):
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     assert ">Integrations</a>" in client.get("/organizations/").content.decode()
-    client.force_login(sso_user)
+    sign_in_with_sso(client, sso_user)
     assert ">Integrations</a>" not in client.get("/organizations/").content.decode()
 
 
@@ -252,9 +253,9 @@ def test_the_not_connected_tab_links_admins_to_integrations(client, sso_admin, s
     from tests.factories import OrganizationFactory
 
     org = OrganizationFactory()
-    client.force_login(sso_admin)
+    sign_in_with_sso(client, sso_admin)
     admin_page = client.get(f"/xero/tab/organization/{org.pk}/").content.decode()
-    client.force_login(sso_user)
+    sign_in_with_sso(client, sso_user)
     user_page = client.get(f"/xero/tab/organization/{org.pk}/").content.decode()
     assert "Xero is not connected yet." in admin_page and 'href="/integrations/"' in admin_page
     assert "Xero is not connected yet." in user_page and 'href="/integrations/"' not in user_page

@@ -32,6 +32,7 @@ from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
 from tests.factories import OpportunityFactory, OrganizationFactory
+from tests.sessions import sign_in_with_sso
 
 AU = seed.AU_TENANT_ID
 API = "/api.xro/2.0"
@@ -56,7 +57,7 @@ def connection(sandbox_connection) -> XeroConnection:
 @pytest.fixture
 def user_client(sso_user) -> Client:
     client = Client()
-    client.force_login(sso_user)
+    sign_in_with_sso(client, sso_user)
     return client
 
 

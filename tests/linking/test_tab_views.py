@@ -9,6 +9,7 @@ from linking.models import XeroLink
 from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory
 from tests.linking.conftest import make_connection
 from tests.replay import Reply
+from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_tab_actions_need_the_csrf_token(sso_user, xero):
     make_connection()
     org = OrganizationFactory()
     client = Client(enforce_csrf_checks=True)
-    client.force_login(sso_user)
+    sign_in_with_sso(client, sso_user)
     response = client.post(f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID})
     assert response.status_code == 403
     assert not XeroLink.objects.exists()
