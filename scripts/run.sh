@@ -25,5 +25,6 @@ trap '[ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null || true' EXIT INT
 
 echo
 echo "Open http://127.0.0.1:8000 and choose \"Sign in with Xero\" (the sandbox) and \"Demo Admin\","
-echo "or sign in with the demo admin's email and password above. Ctrl-C stops both servers."
+echo "(the demo admin's email and password above also sign in, but a password session sees no Xero data)."
+echo "Ctrl-C stops both servers."
 .venv/bin/python manage.py runserver 127.0.0.1:8000
