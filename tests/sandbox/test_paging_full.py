@@ -1,11 +1,10 @@
-"""City Agency's full history (3,000 invoices): paging through it, and how fast a big page is.
+"""City Agency's full history (3,000 invoices): paging through it (how fast a page is, is
+measured by `make bench`, not asserted here).
 
 One test seeds the full count once and checks everything that needs it.
 """
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -57,17 +56,3 @@ def test_paging_through_three_thousand_invoices(xero_sandbox, monkeypatch) -> No
     dates = [i["DateString"] for i in in_2024["Invoices"]]
     assert 400 < in_2024["pagination"]["itemCount"] < 500
     assert all(d.startswith("2024-") for d in dates) and dates == sorted(dates, reverse=True)
-
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        answer = api(
-            xero_sandbox,
-            tokens,
-            "GET",
-            "/Invoices",
-            params={"ContactIDs": BIG, "page": 1, "pageSize": 1000},
-        )
-        timings.append(time.perf_counter() - started)
-        assert answer.status_code == 200 and len(answer.json()["Invoices"]) == 1000
-    assert min(timings) < 0.2, timings
