@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -68,6 +69,7 @@ if not env("XERO_CLIENT_ID"):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "crm_xero.csp.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -327,6 +329,30 @@ if envbool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp, crm_xero/csp.py): scripts, styles, images and requests
+# from this origin only; no inline script or style (htmx's inline indicator style and eval are
+# off, see templates/base.html). form-action also gets, per request, Xero's login host and the
+# configured SSO providers' sign-in hosts, plus CSP_EXTRA_FORM_ACTION (origins, e.g. a federated
+# identity provider that a Microsoft or Google sign-in passes through).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+CRM_CSP_EXTRA_FORM_ACTION = envlist("CSP_EXTRA_FORM_ACTION", [])
+for _origin in CRM_CSP_EXTRA_FORM_ACTION:
+    if not re.fullmatch(r"https?://[^/\s'\";,]+", _origin):
+        raise ImproperlyConfigured(
+            f"CSP_EXTRA_FORM_ACTION: {_origin!r} is not an origin (https://host[:port])."
+        )
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "crm@localhost")

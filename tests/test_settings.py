@@ -107,6 +107,10 @@ def test_with_xero_client_id_the_xero_urls_are_xeros_and_the_sandbox_is_not_inst
             "OIDC_SERVER_URL must be set with OIDC_CLIENT_ID.",
         ),
         ({"CRM_DEFAULT_CURRENCY": "XX"}, "CRM_DEFAULT_CURRENCY='XX' is not ISO 4217."),
+        (
+            {"CSP_EXTRA_FORM_ACTION": "https://idp.example.com/path"},
+            "CSP_EXTRA_FORM_ACTION: 'https://idp.example.com/path' is not an origin",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message(environ, message):
