@@ -141,6 +141,21 @@ def test_sso_providers_come_from_the_environment():
     assert oidc["settings"] == {"server_url": "https://identity.xero.com"}
 
 
+def test_the_trusted_proxy_for_client_addresses_comes_from_the_environment():
+    names = ["ALLAUTH_TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_CLIENT_IP_HEADER"]
+    assert settings_json(names) == {
+        "ALLAUTH_TRUSTED_PROXY_COUNT": 0,
+        "ALLAUTH_TRUSTED_CLIENT_IP_HEADER": None,
+    }
+    behind_proxy = settings_json(
+        names, TRUSTED_PROXY_COUNT="1", TRUSTED_CLIENT_IP_HEADER="X-Real-IP"
+    )
+    assert behind_proxy == {
+        "ALLAUTH_TRUSTED_PROXY_COUNT": 1,
+        "ALLAUTH_TRUSTED_CLIENT_IP_HEADER": "X-Real-IP",
+    }
+
+
 def test_secrets_can_come_from_files(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("from-a-file-" + "z" * 50 + "\n")
