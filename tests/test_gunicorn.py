@@ -51,7 +51,7 @@ def test_the_access_log_shows_the_callbacks_path_but_not_its_code_or_state(tmp_p
                         f"http://127.0.0.1:{port}/integrations/xero/callback",
                         params={"code": "secret-oauth-code", "state": "secret-state"},
                         allow_redirects=False,
-                        timeout=5,
+                        timeout=30,  # the worker imports Django once the port is open
                     )
                     break
                 except requests.ConnectionError:
