@@ -28,7 +28,8 @@ class AccountAdapter(BaseAccountAdapter):
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # allauth uses this key for "login_failed": consumed before each password check,
-        # rolled back after a correct one, cleared after a password reset.
+        # rolled back after a correct one, cleared after a password reset (for the address the
+        # reset was done from).
         account = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{account}|{ratelimit.get_ip(request)}"
 
