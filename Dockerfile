@@ -18,4 +18,5 @@ RUN pip install --no-cache-dir . \
 USER crm
 
 EXPOSE 8000
-CMD ["gunicorn", "crm_xero.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "75", "--access-logfile", "-"]
+# Bind, workers, timeout and an access log without query strings: crm_xero/gunicorn_conf.py.
+CMD ["gunicorn", "--config", "python:crm_xero.gunicorn_conf", "crm_xero.wsgi"]

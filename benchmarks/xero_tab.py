@@ -149,6 +149,7 @@ class Web(Process):
         self.url = f"http://127.0.0.1:{port}"
         command = [
             str(Path(sys.executable).with_name("gunicorn")), wsgi,
+            "--config", "python:crm_xero.gunicorn_conf",
             "--bind", f"127.0.0.1:{port}", "--workers", "3", "--timeout", "60",
         ]  # fmt: skip
         super().__init__(f"gunicorn {wsgi}", command, app_env(XERO_SANDBOX_URL=sandbox.url))

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -68,6 +69,7 @@ if not env("XERO_CLIENT_ID"):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "crm_xero.csp.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -181,7 +183,8 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "none")
 if ACCOUNT_EMAIL_VERIFICATION not in {"none", "optional", "mandatory"}:
     raise ImproperlyConfigured("ACCOUNT_EMAIL_VERIFICATION must be none, optional or mandatory.")
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_ADAPTER = "crm_xero.accounts.adapters.AccountAdapter"
+# crm_xero.accounts.adapters.AccountAdapter with failed sign-ins counted per account and address.
+ACCOUNT_ADAPTER = "crm_xero.lockout.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "crm_xero.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
@@ -316,6 +319,16 @@ STORAGES = {
 }
 
 # Security. Defaults are strict whenever DEBUG is false.
+# Sign-in limits (allauth): 30 sign-in attempts a minute from one address; failed ones 10 a
+# minute from one address and 5 in 5 minutes per account *from one address* (crm_xero/lockout.py
+# makes allauth's "key" the account and the client address), so nobody can lock an owner out.
+ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "10/m/ip,5/5m/key"}
+# The client address behind a proxy: TRUSTED_PROXY_COUNT proxies of ours in front append to
+# X-Forwarded-For (the client is the address that many entries from its end), or
+# TRUSTED_CLIENT_IP_HEADER names a header that the proxy sets (e.g. X-Real-IP). Neither set:
+# REMOTE_ADDR, and X-Forwarded-For is ignored (a client could write anything in it).
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER") or None
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -327,6 +340,30 @@ if envbool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp, crm_xero/csp.py): scripts, styles, images and requests
+# from this origin only; no inline script or style (htmx's inline indicator style and eval are
+# off, see templates/base.html). form-action also gets, per request, Xero's login host and the
+# configured SSO providers' sign-in hosts, plus CSP_EXTRA_FORM_ACTION (origins, e.g. a federated
+# identity provider that a Microsoft or Google sign-in passes through).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+CRM_CSP_EXTRA_FORM_ACTION = envlist("CSP_EXTRA_FORM_ACTION", [])
+for _origin in CRM_CSP_EXTRA_FORM_ACTION:
+    if not re.fullmatch(r"https?://[^/\s'\";,]+", _origin):
+        raise ImproperlyConfigured(
+            f"CSP_EXTRA_FORM_ACTION: {_origin!r} is not an origin (https://host[:port])."
+        )
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "crm@localhost")

@@ -107,6 +107,10 @@ def test_with_xero_client_id_the_xero_urls_are_xeros_and_the_sandbox_is_not_inst
             "OIDC_SERVER_URL must be set with OIDC_CLIENT_ID.",
         ),
         ({"CRM_DEFAULT_CURRENCY": "XX"}, "CRM_DEFAULT_CURRENCY='XX' is not ISO 4217."),
+        (
+            {"CSP_EXTRA_FORM_ACTION": "https://idp.example.com/path"},
+            "CSP_EXTRA_FORM_ACTION: 'https://idp.example.com/path' is not an origin",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message(environ, message):
@@ -135,6 +139,21 @@ def test_sso_providers_come_from_the_environment():
     oidc = values["openid_connect"]["APPS"][0]
     assert (oidc["provider_id"], oidc["name"]) == ("xero", "Xero")
     assert oidc["settings"] == {"server_url": "https://identity.xero.com"}
+
+
+def test_the_trusted_proxy_for_client_addresses_comes_from_the_environment():
+    names = ["ALLAUTH_TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_CLIENT_IP_HEADER"]
+    assert settings_json(names) == {
+        "ALLAUTH_TRUSTED_PROXY_COUNT": 0,
+        "ALLAUTH_TRUSTED_CLIENT_IP_HEADER": None,
+    }
+    behind_proxy = settings_json(
+        names, TRUSTED_PROXY_COUNT="1", TRUSTED_CLIENT_IP_HEADER="X-Real-IP"
+    )
+    assert behind_proxy == {
+        "ALLAUTH_TRUSTED_PROXY_COUNT": 1,
+        "ALLAUTH_TRUSTED_CLIENT_IP_HEADER": "X-Real-IP",
+    }
 
 
 def test_secrets_can_come_from_files(tmp_path):
