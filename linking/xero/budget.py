@@ -143,8 +143,8 @@ _background: ContextVar[bool] = ContextVar("xero_budget_background", default=Fal
 def background() -> Iterator[None]:
     """Count the Xero calls made inside (in this thread, and in threads started with a copy of
     its context) as background work: each may use the minute only while `users_reserve()` calls
-    of it stay free, and only the slots but USERS_SLOTS; otherwise it is refused at once, to be
-    retried later."""
+    of it stay free, and only the slots but USERS_SLOTS; otherwise it is refused (code
+    "rate_limit_background", with retry_after), to be tried again later."""
     token = _background.set(True)
     try:
         yield
