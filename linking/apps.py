@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class LinkingConfig(AppConfig):
     name = "linking"
     verbose_name = "Xero linking"
+
+    def ready(self) -> None:
+        from linking import checks  # noqa: F401  (registers the deploy checks)

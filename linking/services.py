@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -586,40 +586,102 @@ def deal_contact_create(*, user, record, connection: XeroConnection, name: str, 
 
 # Webhooks: Xero says what changed; the cached entries that hold it are fetched again.
 
+WEBHOOK_CATEGORIES = ("CONTACT", "INVOICE")
+
 
 @dataclass(frozen=True)
 class WebhookOutcome:
     contacts: int = 0
     invoices: int = 0
     ignored: int = 0
+    # What was not asked for yet because Xero could not be asked now (`problem`), as ids by
+    # tenant and category: the worker asks again later.
+    left: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False, compare=False)
+    problem: XeroError | None = field(default=None, repr=False, compare=False)
+
+    def plus(self, other: WebhookOutcome) -> WebhookOutcome:
+        return WebhookOutcome(
+            self.contacts + other.contacts,
+            self.invoices + other.invoices,
+            self.ignored + other.ignored,
+            {**self.left, **other.left},
+            self.problem or other.problem,
+        )
+
+
+def webhook_events_sorted(events: list[dict]) -> tuple[dict[str, dict[str, list[str]]], int]:
+    """The ids webhook events name, deduplicated, by connected tenant (its id as the connection
+    spells it) and category (CONTACT, INVOICE); and how many ids name nothing the CRM follows
+    (another tenant, a reconnect-needing connection, another category)."""
+    named: dict[tuple[str, str], dict[str, None]] = {}
+    for event in events:
+        key = (str(event.get("tenantId", "")), str(event.get("eventCategory", "")).upper())
+        if resource := str(event.get("resourceId", "")):
+            named.setdefault(key, {})[resource] = None
+    wanted: dict[str, dict[str, list[str]]] = {}
+    ignored = 0
+    connections: dict[str, XeroConnection | None] = {}
+    for (tenant_id, category), ids in named.items():
+        if tenant_id not in connections:
+            connections[tenant_id] = _connection_for(tenant_id)
+        connection = connections[tenant_id]
+        if connection is None or connection.needs_reconnect or category not in WEBHOOK_CATEGORIES:
+            ignored += len(ids)
+        else:
+            wanted.setdefault(str(connection.tenant_id), {})[category] = list(ids)
+    return wanted, ignored
+
+
+def webhook_apply(tenant_id: str, ids: dict[str, list[str]]) -> WebhookOutcome:
+    """Refetch what webhooks named for one tenant: the cached contacts, then the invoices the CRM
+    keeps (reads.refetch_*). When Xero cannot be asked now (busy, or background calls must leave
+    the budget to people opening tabs), what was not asked for yet is in `left`, and `problem`
+    says why."""
+    connection = _connection_for(tenant_id)
+    if connection is None or connection.needs_reconnect:
+        return WebhookOutcome(ignored=sum(len(names) for names in ids.values()))
+    counts = {"CONTACT": 0, "INVOICE": 0}
+    ignored = 0
+    left: dict[str, list[str]] = {}
+    problem: XeroError | None = None
+    for category, refetch in (
+        ("CONTACT", reads.refetch_contacts),
+        ("INVOICE", reads.refetch_invoices),
+    ):
+        names = list(ids.get(category) or [])
+        if not names:
+            continue
+        if problem is not None:
+            left[category] = names  # Xero just refused: not asked again now
+            continue
+        done = refetch(connection, names)
+        counts[category] += done.fetched
+        ignored += done.skipped
+        if done.problem is not None:
+            problem = done.problem
+            if done.left:
+                left[category] = list(done.left)
+    return WebhookOutcome(
+        counts["CONTACT"],
+        counts["INVOICE"],
+        ignored,
+        {str(connection.tenant_id): left} if left else {},
+        problem,
+    )
 
 
 def webhook_events_apply(events: list[dict]) -> WebhookOutcome:
-    """Refetch the contacts and invoices a webhook delivery names, tenant by tenant.
+    """Refetch the contacts and invoices webhook events name, tenant by tenant.
 
-    Events are thin (ids only), so one IDs call per category fetches what they touch.
+    Events are thin (ids only), so one IDs call per 50 ids of a category fetches what they touch;
+    ids of nothing the CRM keeps cost no call.
     https://developer.xero.com/documentation/guides/webhooks/overview
     """
-    wanted: dict[tuple[str, str], list[str]] = {}
-    for event in events:
-        key = (str(event.get("tenantId", "")), str(event.get("eventCategory", "")).upper())
-        resource = str(event.get("resourceId", ""))
-        if resource and resource not in wanted.setdefault(key, []):
-            wanted[key].append(resource)
-    contacts = invoices = ignored = 0
-    for (tenant_id, category), ids in wanted.items():
-        connection = _connection_for(tenant_id)
-        if (
-            connection is None
-            or connection.needs_reconnect
-            or category not in ("CONTACT", "INVOICE")
-        ):
-            ignored += len(ids)
-        elif category == "CONTACT":
-            contacts += reads.refetch_contacts(connection, ids)
-        else:
-            invoices += reads.refetch_invoices(connection, ids)
-    return WebhookOutcome(contacts, invoices, ignored)
+    wanted, ignored = webhook_events_sorted(events)
+    outcome = WebhookOutcome(ignored=ignored)
+    for tenant_id, ids in wanted.items():
+        outcome = outcome.plus(webhook_apply(tenant_id, ids))
+    return outcome
 
 
 def _connection_for(tenant_id: str) -> XeroConnection | None:

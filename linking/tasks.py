@@ -2,12 +2,22 @@
 
 Tasks are thin: load by id, call a service or the seam, own the retry policy. With no REDIS_URL
 they run in-process (eager), where a delayed retry has no worker to run it and is skipped.
+
+Webhook events coalesce: with a worker, a delivery's ids join its tenant's pending set in the
+cache, and one flush per tenant, WEBHOOK_WINDOW seconds after the first event (and while events
+keep coming, WEBHOOK_FLUSH_EVERY seconds after the last flush), refetches all that came
+meanwhile, as background work: it yields to people opening tabs in the rate budget.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from celery import shared_task
@@ -41,15 +51,148 @@ def _retry_later(task, exc: XeroError):
     log.warning("Xero task %s gave up: %s", task.name, exc.message)
 
 
+# Webhooks: a burst of deliveries becomes one refetch per tenant and window.
+
+WEBHOOK_WINDOW = 2  # seconds a tenant's webhook events wait, to be refetched together
+WEBHOOK_FLUSH_EVERY = 10  # seconds: while events keep coming, a tenant's flushes this far apart
+FLUSH_MARK_SLACK = 60  # seconds a scheduled flush's mark outlives its countdown (a late worker)
+PENDING_LOCK_WAIT = 5.0  # seconds to wait for the tenant's pending set (held for milliseconds)
+PENDING_POLL = 0.01
+
+
+class _PendingBusy(Exception):
+    """The tenant's pending set stayed locked by another process."""
+
+
+def _pending_key(tenant_id: str) -> str:
+    return f"xero:webhook-pending:{tenant_id}"
+
+
+def _flush_mark(tenant_id: str) -> str:
+    return f"xero:webhook-flush:{tenant_id}"
+
+
+def _failures_key(tenant_id: str) -> str:
+    return f"xero:webhook-failures:{tenant_id}"
+
+
+def _flushed_key(tenant_id: str) -> str:
+    return f"xero:webhook-flushed:{tenant_id}"
+
+
+@contextmanager
+def _pending_locked(tenant_id: str) -> Iterator[None]:
+    lock, holder = f"{_pending_key(tenant_id)}:lock", uuid.uuid4().hex
+    deadline = time.monotonic() + PENDING_LOCK_WAIT
+    while not cache.add(lock, holder, timeout=int(PENDING_LOCK_WAIT) + 5):
+        if time.monotonic() >= deadline:
+            raise _PendingBusy(tenant_id)
+        time.sleep(PENDING_POLL)
+    try:
+        yield
+    finally:
+        budget.release(lock, holder)
+
+
+def _pend(tenant_id: str, ids: dict[str, list[str]]) -> None:
+    """Add ids (by category) to the tenant's pending set, each once."""
+    with _pending_locked(tenant_id):
+        pending: dict[str, dict[str, None]] = cache.get(_pending_key(tenant_id)) or {}
+        for category, names in ids.items():
+            pending.setdefault(category, {}).update(dict.fromkeys(names))
+        cache.set(_pending_key(tenant_id), pending, timeout=settings.XERO_CACHE_KEEP)
+
+
+def _drain(tenant_id: str) -> dict[str, list[str]]:
+    """The tenant's pending ids by category, taken out of the set."""
+    with _pending_locked(tenant_id):
+        pending = cache.get(_pending_key(tenant_id)) or {}
+        cache.delete(_pending_key(tenant_id))
+    return {category: list(names) for category, names in pending.items() if names}
+
+
+def _flush_soon(tenant_id: str, after: int) -> bool:
+    """Schedule the tenant's flush in `after` seconds (or once WEBHOOK_FLUSH_EVERY has passed
+    since its last one), unless one is already scheduled."""
+    mark = _flush_mark(tenant_id)
+    last = cache.get(_flushed_key(tenant_id))
+    if last is not None:
+        after = max(after, math.ceil(last + WEBHOOK_FLUSH_EVERY - time.time()))
+    if not cache.add(mark, 1, timeout=after + FLUSH_MARK_SLACK):
+        return False  # the scheduled flush takes these ids too
+    try:
+        webhook_flush.apply_async((tenant_id,), countdown=after)
+    except Exception:
+        cache.delete(mark)
+        raise
+    return True
+
+
 @shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
 def webhook_events(self, events: list[dict]) -> None:
-    """Refetch what a verified webhook delivery says changed."""
-    try:
-        outcome = services.webhook_events_apply(events)
-    except XeroError as exc:
-        _retry_later(self, exc)
-    else:
+    """Refetch what a verified webhook delivery says changed.
+
+    With a worker, its ids join their tenant's pending set and wait for the tenant's one flush
+    (webhook_flush), so that a burst of deliveries costs one Xero call per 50 ids. In-process (no
+    worker, the demo) they are refetched here and now, deduplicated within the delivery.
+    """
+    if self.app.conf.task_always_eager:
+        with budget.background():
+            outcome = services.webhook_events_apply(events)
         log.info("Xero webhook: %s", outcome)
+        if outcome.problem is not None:
+            _retry_later(self, outcome.problem)  # no worker to retry: logged, left to the TTL
+        return
+    wanted, ignored = services.webhook_events_sorted(events)
+    if ignored:
+        log.info("Xero webhook: %d ids of nothing the CRM follows", ignored)
+    for tenant_id, ids in wanted.items():
+        try:
+            _pend(tenant_id, ids)
+        except _PendingBusy:
+            raise self.retry(countdown=1) from None  # ids pended so far are pended once
+        _flush_soon(tenant_id, WEBHOOK_WINDOW)
+
+
+@shared_task(ignore_result=True)
+def webhook_flush(tenant_id: str) -> None:
+    """Refetch, as background work, every webhook id the tenant has pending. What Xero could not
+    be asked for now (busy, or the budget kept for people opening tabs) is pended again for a
+    flush after the wait; events arriving meanwhile join it."""
+    cache.set(_flushed_key(tenant_id), time.time(), timeout=WEBHOOK_FLUSH_EVERY)
+    cache.delete(_flush_mark(tenant_id))  # from now on, new events schedule the next flush
+    try:
+        ids = _drain(tenant_id)
+    except _PendingBusy:
+        _flush_soon(tenant_id, 1)
+        return
+    if not ids:
+        return
+    with budget.background():
+        outcome = services.webhook_apply(tenant_id, ids)
+    log.info("Xero webhook: %s", outcome)
+    problem = outcome.problem
+    if problem is None:
+        cache.delete(_failures_key(tenant_id))
+        return
+    left = outcome.left.get(tenant_id, {})
+    count = sum(len(names) for names in left.values())
+    after = problem.retry_after
+    if after is None and problem.retryable:  # Xero failed (5xx, timeout): back off, then stop
+        cache.add(_failures_key(tenant_id), 0, timeout=settings.XERO_CACHE_KEEP)
+        failures = cache.incr(_failures_key(tenant_id))
+        after = 30 * 2 ** (failures - 1) if failures <= MAX_RETRIES else None
+    if not left or not problem.retryable or after is None or after > MAX_COUNTDOWN:
+        log.warning("Xero webhook refetch of %d ids gave up: %s", count, problem.message)
+        cache.delete(_failures_key(tenant_id))
+        return
+    try:
+        _pend(tenant_id, left)
+    except _PendingBusy:
+        log.warning("Xero webhook refetch of %d ids gave up: its pending set was locked", count)
+        return
+    _flush_soon(tenant_id, max(1, after))
+    log.info("Xero webhook: %d ids wait %d s: %s", count, after, problem.message)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)

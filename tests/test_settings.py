@@ -20,6 +20,10 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "crm.example.com",
     "DATABASE_URL": "postgres://crm@db:5432/crm",
     "REDIS_URL": "redis://redis:6379/0",
+    # A real Xero app's (not the built-in sandbox's public ones: check --deploy refuses those).
+    "XERO_CLIENT_ID": "0123456789ABCDEF0123456789ABCDEF",
+    "XERO_CLIENT_SECRET": "a-real-xero-apps-client-secret",
+    "XERO_WEBHOOK_KEY": "the-key-the-xero-apps-webhooks-settings-show==",
 }
 
 
@@ -173,6 +177,44 @@ def test_check_deploy_reports_nothing_for_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def check_deploy(**environ: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env={**clean_environ(), **environ},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_check_deploy_fails_when_production_would_talk_to_the_built_in_sandbox():
+    production = {k: v for k, v in PRODUCTION.items() if not k.startswith("XERO_")}
+    result = check_deploy(**production)
+    assert result.returncode != 0
+    assert "(linking.E001) DEBUG is false but the CRM talks to the built-in Xero sandbox" in (
+        result.stderr
+    )
+    # The sandbox's webhook key comes with it: anyone could sign deliveries.
+    assert "(linking.E002) DEBUG is false but XERO_WEBHOOK_KEY is the sandbox's public" in (
+        result.stderr
+    )
+
+
+def test_check_deploy_fails_when_a_real_xero_app_keeps_the_sandboxs_webhook_key():
+    result = check_deploy(
+        **{**PRODUCTION, "XERO_WEBHOOK_KEY": "sandbox-webhook-key-not-for-production"}
+    )
+    assert result.returncode != 0
+    assert "linking.E002" in result.stderr
+    assert "linking.E001" not in result.stderr
+
+
+def test_check_deploy_lets_the_demo_use_the_sandbox_with_debug_on():
+    result = check_deploy(DEBUG="true")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "linking.E00" not in result.stdout + result.stderr
 
 
 def test_envbool_accepts_the_usual_spellings(monkeypatch):

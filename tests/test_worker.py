@@ -7,6 +7,7 @@ them the test is skipped, unless CRM_REQUIRE_SERVICES=1 (CI) says they must be t
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,16 +18,22 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import connection as db_connection
+from django.test import Client
 
 from crm_xero.celery import app
+from linking import tasks
 from sandbox import seed
 from tests.factories import OrganizationFactory
+from tests.linking.test_webhook_coalescing import invoice_ids, wait_for_invoice_index
 from tests.linking.test_webhooks import (
     KEY,
     WEBHOOK_PATH,
     an_authorised_invoice,
+    change_email,
     delivery,
+    email_shown,
     figures_of,
     figures_shown,
     link,
@@ -195,3 +202,70 @@ def test_a_real_worker_applies_a_webhook_and_the_tab_shows_it_without_calling_xe
     assert shown == new_figures, f"not applied within {APPLIED_WITHIN} s:\n{worker.log()}"
     assert xero_sandbox.api_calls(AU) == calls + 1  # the worker's one call for the invoice
     assert "WebhookOutcome(contacts=0, invoices=1, ignored=0)" in worker.log()
+
+
+def test_a_real_worker_coalesces_100_deliveries_into_a_few_xero_calls(
+    worker, sso_user_client, sandbox_connection, xero_sandbox
+):
+    city = xero_contact(seed.BIG_CUSTOMER_NAME)
+    org = OrganizationFactory(name="City Agency Holdings")
+    link(org, sandbox_connection, city)
+    marine = xero_contact("Marine Systems")
+    marine_org = OrganizationFactory(name="Marine Systems")
+    link(marine_org, sandbox_connection, marine)
+    assert figures_shown(open_tab(sso_user_client, org)) == figures_of(city)
+    ids = invoice_ids(city)
+    wait_for_invoice_index(city, ids)
+
+    mark_paid(an_authorised_invoice(city))
+    change_email(city, "payables@cityagency.example")
+    new_figures = figures_of(city)
+    calls = xero_sandbox.api_calls(AU)
+    user_calls = 0
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # the view queues to Redis, for the worker
+    try:
+        for n in range(100):
+            named = [ids[(5 * n + k) % len(ids)] for k in range(5)]
+            body = delivery(
+                [xero_event(AU, "CONTACT", city.contact_id)]
+                + [xero_event(AU, "INVOICE", i) for i in named]
+            )
+            answer = Client().post(
+                WEBHOOK_PATH,
+                data=body,
+                content_type="application/json",
+                headers={"x-xero-signature": xero_signature(body, KEY)},
+            )
+            assert (answer.status_code, answer.content) == (200, b"")
+            if n == 50:  # someone opens another tab meanwhile
+                before = xero_sandbox.api_calls(AU)
+                page = open_tab(sso_user_client, marine_org)
+                assert "Xero is busy" not in page
+                assert figures_shown(page) == figures_of(marine)
+                user_calls = xero_sandbox.api_calls(AU) - before
+
+        # Every delivery taken off the queue, and every flush they scheduled done.
+        deadline = time.monotonic() + APPLIED_WITHIN
+        while True:
+            log = worker.log()
+            flushes = re.findall(r"webhook_flush\[([0-9a-f-]+)\] received", log)
+            if (
+                len(re.findall(r"webhook_events\[[0-9a-f-]+\] succeeded", log)) == 100
+                and flushes
+                and all(f"webhook_flush[{task}] succeeded" in log for task in flushes)
+                and cache.get(tasks._flush_mark(str(AU))) is None
+            ):
+                break
+            assert time.monotonic() < deadline, f"not applied:\n{log}"
+            time.sleep(0.25)
+    finally:
+        app.conf.task_always_eager = eager
+
+    webhook_calls = xero_sandbox.api_calls(AU) - calls - user_calls
+    assert webhook_calls <= 10, log
+    assert " retry: " not in log  # no task retried
+    page = open_tab(sso_user_client, org)
+    assert figures_shown(page) == new_figures
+    assert email_shown(page) == "payables@cityagency.example"
+    assert xero_sandbox.api_calls(AU) == calls + user_calls + webhook_calls  # from the cache

@@ -7,6 +7,7 @@ https://developer.xero.com/documentation/api/accounting/overview
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
@@ -143,7 +144,9 @@ def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
             db.connections.close_all()  # this thread's own connections, if it opened any
 
     with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
-        return list(pool.map(run, calls))
+        # Each in a copy of this thread's context, so that budget.background() holds there too.
+        running = [pool.submit(contextvars.copy_context().run, run, call) for call in calls]
+        return [call.result() for call in running]
 
 
 def _network_error(exc: Exception) -> XeroError:

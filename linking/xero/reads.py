@@ -8,7 +8,9 @@ What is cached, per tenant:
 - `invoice-owner:{id}`: the contact whose cached list holds the invoice, so that an invoice moved
   to another contact in Xero leaves the first one's list when its webhook comes;
 - `search:{generation}:{term}`: the contacts a search term finds; a contact webhook or a contact
-  written through the app starts a new generation.
+  written through the app starts a new generation;
+- `invoices-changed`: when a webhook last named invoices of no cached list (new ones, or others'):
+  a contact's list cached before then asks Xero for what changed at its next opening.
 The organisation (base currency, short code) is kept on the XeroConnection row itself.
 Writes through the app and webhook events update these entries at once (remember_*, refetch_*).
 """
@@ -116,7 +118,25 @@ def contact_invoices(
         _owned_by(connection, contact_id, changed)
         return previous.value.merged(changed)
 
-    return cache.load(_key(connection, "contact-invoices", contact_id), fetch, refresh=refresh)
+    list_key = _key(connection, "contact-invoices", contact_id)
+    changed_at = None if refresh else _invoices_changed_at(connection)
+    if changed_at is not None and _missing_new_invoices(cache.get(list_key), changed_at):
+        # Fresh, but a webhook since named invoices of no cached list: ask what changed.
+        return cache.load(list_key, lambda _none: fetch(cache.get(list_key)), refresh=True)
+    return cache.load(list_key, fetch, refresh=refresh)
+
+
+def _invoices_changed_at(connection: XeroConnection) -> float | None:
+    """When a webhook last named invoices of no cached list (see refetch_invoices)."""
+    mark = _key(connection, "invoices-changed")
+    return cache.get_plain([mark]).get(mark)
+
+
+def _missing_new_invoices(entry: Cached | None, changed_at: float | None) -> bool:
+    """Whether a fresh cached list predates a webhook naming invoices of no cached list."""
+    if entry is None or entry.stale or changed_at is None:
+        return False  # fetched anyway, or nothing to miss
+    return entry.checked_at < changed_at
 
 
 def contact_account(
@@ -129,7 +149,11 @@ def contact_account(
             _key(connection, "contact-invoices", contact_id),
         ]
         warm = cache.get_many(keys)
-        if len(warm) == 2 and not any(entry.stale for entry in warm.values()):
+        if (
+            len(warm) == 2
+            and not any(entry.stale for entry in warm.values())
+            and not _missing_new_invoices(warm[keys[1]], _invoices_changed_at(connection))
+        ):
             return warm[keys[0]], warm[keys[1]]
     connection = tokens.fresh_connection(connection)  # once, not in each thread
     found, items = client.parallel(
@@ -234,24 +258,59 @@ def remember_invoices(connection: XeroConnection, found: Iterable[Invoice]) -> N
         _owned_by(connection, contact_id, changed)
 
 
-def refetch_contacts(connection: XeroConnection, ids: list[str]) -> int:
-    """Ask Xero again for the cached ones of contacts that changed (a webhook said so); searches
-    start afresh. Returns how many were fetched."""
+@dataclass(frozen=True)
+class Refetched:
+    """What asking Xero again for records a webhook named came to."""
+
+    fetched: int = 0  # records Xero answered with, now in the cache
+    skipped: int = 0  # ids of nothing the CRM keeps: no call made
+    left: tuple[str, ...] = ()  # ids not asked for, because of `problem`
+    problem: XeroError | None = None
+
+
+def _batches(ids: list[str]) -> list[list[str]]:
+    return [ids[n : n + IDS_PER_CALL] for n in range(0, len(ids), IDS_PER_CALL)]
+
+
+def refetch_contacts(connection: XeroConnection, ids: list[str]) -> Refetched:
+    """Ask Xero again for the cached ones of contacts that changed (a webhook said so), one call
+    per 50; searches start afresh. Uncached contacts cost no call (their next opening fetches)."""
     keys = {contact_id: _key(connection, "contact", contact_id) for contact_id in ids}
     cached = cache.get_many(list(keys.values()))
     due = [contact_id for contact_id in ids if keys[contact_id] in cached]
-    fresh: list[Contact] = []
-    for start in range(0, len(due), IDS_PER_CALL):
-        fresh += client.search_contacts(
-            connection, ids=due[start : start + IDS_PER_CALL], include_archived=True
-        )
-    cache.put_many({keys[c.contact_id]: c for c in fresh if c.contact_id in keys})
-    cache.next_generation(connection.tenant_id, "contacts")
-    return len(fresh)
+    cache.next_generation(connection.tenant_id, "contacts")  # a new contact may match a search
+    fetched = 0
+    for n, batch in enumerate(_batches(due)):
+        try:
+            fresh = client.search_contacts(connection, ids=batch, include_archived=True)
+        except XeroError as exc:
+            left = tuple(due[n * IDS_PER_CALL :])
+            return Refetched(fetched, len(ids) - len(due), left, exc)
+        cache.put_many({keys[c.contact_id]: c for c in fresh if c.contact_id in keys})
+        fetched += len(fresh)
+    return Refetched(fetched, len(ids) - len(due))
 
 
-def refetch_invoices(connection: XeroConnection, ids: list[str]) -> int:
-    """Ask Xero again for invoices and bills that changed; returns how many came back."""
-    answer = _fetch_items(connection, ids)
-    remember_invoices(connection, [item for item in answer.values() if item is not None])
-    return sum(1 for item in answer.values() if item is not None)
+def refetch_invoices(connection: XeroConnection, ids: list[str]) -> Refetched:
+    """Ask Xero again for the invoices and bills that changed which the CRM keeps: cached by id
+    (a deal tab) or in a cached contact's list (the invoice-owner index); one call per 50, one
+    batch after another. The others cost no call: they are new, or of contacts nobody opened, so
+    the cached lists ask Xero for what changed at their next opening instead."""
+    item_keys = {i: _key(connection, "invoice", i) for i in ids}
+    owner_keys = {i: _key(connection, "invoice-owner", i) for i in ids}
+    cached = cache.get_many(list(item_keys.values()))
+    owned = cache.get_plain(list(owner_keys.values()))
+    due = [i for i in ids if item_keys[i] in cached or owner_keys[i] in owned]
+    if len(due) < len(ids):
+        cache.put_plain({_key(connection, "invoices-changed"): time.time()})
+    fetched = 0
+    for n, batch in enumerate(_batches(due)):
+        try:
+            answer = _fetch_items(connection, batch)
+        except XeroError as exc:
+            left = tuple(due[n * IDS_PER_CALL :])
+            return Refetched(fetched, len(ids) - len(due), left, exc)
+        found = [item for item in answer.values() if item is not None]
+        remember_invoices(connection, found)
+        fetched += len(found)
+    return Refetched(fetched, len(ids) - len(due))

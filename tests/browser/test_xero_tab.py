@@ -874,7 +874,8 @@ def test_a_change_made_in_xero_reaches_the_tab_through_xero_s_webhook(
     newest = panel.get_by_test_id("xero-item").first
     expect(newest).to_contain_text("Awaiting payment")
     expect(newest).to_contain_text("1,100.00")
-    # The PUT, then one refetch of the invoice the webhook named; opening the tab cost nothing.
+    # The PUT, then one call: the webhook named an invoice of no cached list (a new one), which
+    # cost nothing itself; the tab's next opening asked Xero what changed. Opening it again: none.
     assert xero_sandbox.api_calls(AU) - calls == 2
     open_xero_tab(page, org)
     assert xero_sandbox.api_calls(AU) - calls == 2
