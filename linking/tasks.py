@@ -202,7 +202,8 @@ def contact_refetch(self, connection_id: int, contact_id: str) -> None:
     if connection is None:
         return
     try:
-        found, listed = reads.contact_account(connection, contact_id)
+        with budget.background():  # people opening tabs go first
+            found, listed = reads.contact_account(connection, contact_id)
     except XeroError as exc:
         _retry_later(self, exc)
         return
@@ -217,7 +218,8 @@ def items_refetch(self, connection_id: int, invoice_ids: list[str]) -> None:
     if connection is None:
         return
     try:
-        found = reads.items(connection, invoice_ids)
+        with budget.background():
+            found = reads.items(connection, invoice_ids)
     except XeroError as exc:
         _retry_later(self, exc)
         return
