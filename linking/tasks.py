@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from linking import services
+from linking import broker, services
 from linking.models import XeroConnection
 from linking.xero import budget, reads, tokens
 from linking.xero.errors import XeroError
@@ -87,9 +87,11 @@ def _queue_once(task, args: tuple, *, marker: str, after: int) -> bool:
         return False  # no worker to run it later; the next tab opening fetches instead
     if after > MAX_COUNTDOWN:
         return False  # Xero's day limit: the next tab opening after the wait fetches
+    if not broker.available():
+        return False  # the broker is down: the next tab opening fetches
     if not cache.add(f"xero:refetch-queued:{marker}", 1, timeout=max(1, after)):
         return False  # already queued for this wait
-    transaction.on_commit(lambda: task.apply_async(args, countdown=after))
+    transaction.on_commit(lambda: broker.send(task, args, countdown=after))
     return True
 
 
