@@ -43,12 +43,12 @@ REPEAT_WARNING = 60.0  # seconds between "still unreachable" warnings
 MAX_REMEMBERED = 10_000  # keys written during an outage that are forgotten in Redis afterwards
 LOCAL_ENTRIES = 20_000
 # Unless OPTIONS say otherwise: a Redis that does not answer costs a request at most this long
-# (connect, then each command), and a command is retried once on a fresh connection (a pooled
-# connection may have died with a Redis restart), not redis-py's default three times.
+# (connect, then each command), and a command that meets a broken connection is retried once on
+# a fresh one (a pooled connection dies with a Redis restart); a timeout is not retried.
 DEFAULT_OPTIONS = {
     "socket_connect_timeout": 0.5,
     "socket_timeout": 2.0,
-    "retry": Retry(ConstantBackoff(0.05), 1),
+    "retry": Retry(ConstantBackoff(0.05), 1, supported_errors=(RedisConnectionError,)),
 }
 
 

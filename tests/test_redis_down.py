@@ -89,6 +89,11 @@ class RedisUnderTest:
     def resume(self) -> None:
         self.process.send_signal(signal.SIGCONT)
 
+    def restart(self, workdir) -> None:
+        """Kill it and start a new, empty one on the same port."""
+        self.kill()
+        self.process = start_redis(int(self.url.rsplit(":", 1)[1].split("/")[0]), workdir)
+
 
 def start_redis(port: int, workdir) -> subprocess.Popen:
     if shutil.which("redis-server") is None:
@@ -392,6 +397,21 @@ def test_redis_answering_again_forgets_what_was_written_meanwhile(
     assert messages[0].startswith(f"Redis at {redis_server.url} is unreachable (TimeoutError")
     assert messages[-1].startswith(f"Redis at {redis_server.url} answers again after ")
     assert "forgot 1 entries written meanwhile" in messages[-1]
+
+
+def test_a_restarted_redis_is_used_again_at_once_without_an_outage(redis_server, tmp_path, caplog):
+    cache.set("entry", "kept in Redis")
+    assert cache.get("entry") == "kept in Redis"  # a pooled connection is open now
+    redis_server.restart(tmp_path)
+    caplog.set_level(logging.WARNING)
+
+    cache.set("entry", "after the restart")  # the pooled connection died: a new one is made
+
+    assert redis.Redis.from_url(redis_server.url).exists(
+        "crm_xero:1:entry"
+    )  # in Redis, not locally
+    assert cache.get("entry") == "after the restart"
+    assert warnings_of(caplog, "crm_xero.cache") == []
 
 
 def test_a_down_redis_is_warned_about_once_a_minute_and_tried_again_every_few_seconds(
