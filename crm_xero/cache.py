@@ -74,6 +74,7 @@ class Outage:
     meanwhile: str
     logger: str = __name__
     lock: threading.Lock = field(default_factory=threading.Lock)
+    recovering: threading.Lock = field(default_factory=threading.Lock)
     down_since: float | None = None
     retry_at: float = 0.0
     warned_at: float = 0.0
@@ -199,9 +200,15 @@ class FallbackRedisCache(RedisCache):
         meanwhile, before anything reads it; False if it is still unreachable."""
         if not self.outage.down:
             return True
+        with self.outage.recovering:  # the other threads wait until Redis is up to date
+            return self._bring_up_to_date()
+
+    def _bring_up_to_date(self) -> bool:
+        if self.outage.skip():
+            return False  # another thread just found it still down
         done = self.outage.recovered()
         if done is None:
-            return True
+            return True  # another thread did
         since, written, raised, overflowed = done
         forgotten = 0
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -296,6 +297,28 @@ def test_one_process_opening_a_cold_tab_at_once_asks_xero_once(
     assert not [r for r in responses if isinstance(r, Exception)], responses
     assert xero_sandbox.api_calls(AU) - before == 2  # the contact and one page of invoices
     assert all(figures_shown(page) == figures_of(contact) for page in responses)
+
+
+def test_xero_saying_wait_while_the_broker_is_down_shows_the_last_known_figures(
+    redis_gone, sso_user_client, sandbox_connection, xero_sandbox, settings, caplog
+):
+    contact = xero_contact("Young Bros Transport")
+    org = OrganizationFactory(name="Young Bros (CRM)")
+    link(org, sandbox_connection, contact)
+    redis_gone.kill()
+    known = figures_shown(tab(sso_user_client, org))
+    settings.XERO_CACHE_TTL = 0  # stale at once
+    xero_sandbox.set_rate_limits(minute=xero_sandbox.api_calls(AU))  # Xero answers 429
+    caplog.set_level(logging.WARNING)
+
+    for _ in range(2):
+        page = tab(sso_user_client, org)
+        assert figures_shown(page) == known
+        assert re.search(r"Showing what Xero said [^:]+: Xero is busy — try again in \d+", page)
+
+    # The refetch for after the wait could not be queued: said once, not tried for each tab.
+    down = warnings_of(caplog, "linking.broker")
+    assert len(down) == 1 and down[0].startswith("The Celery broker at "), down
 
 
 def test_the_rate_budget_still_holds_within_the_process(redis_gone, settings):
