@@ -13,10 +13,12 @@ import re
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from crm_xero.celery import app
 from sandbox import seed
 from tests.browser.conftest import sign_in
 from tests.browser.test_xero_tab import click, link, settled, xero_contact
 from tests.factories import OrganizationFactory
+from tests.test_redis_down import _reset_broker_connections, free_port, use_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,3 +160,18 @@ def test_an_error_status_with_one_of_the_apps_own_panels_shows_that_panel(signed
         "That record is not one this tab can show."
     )
     expect(panel.get_by_test_id("xero-request-failed")).to_have_count(0)
+
+
+def test_with_redis_unreachable_sign_in_and_the_tab_work_in_the_browser(
+    page, settings, sso_user, org
+):
+    broker_url = app.conf.broker_url
+    use_redis(settings, f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    try:
+        sign_in(page, sso_user.email)
+        panel = open_tab(page, org)
+        expect(panel.get_by_role("heading", name="Xero contact: City Agency")).to_be_visible()
+        expect(panel.get_by_test_id("xero-invoices-total")).to_have_text(re.compile(r"^AUD "))
+    finally:
+        _reset_broker_connections()
+        app.conf.broker_url = broker_url
