@@ -129,11 +129,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache and Celery: Redis when REDIS_URL is set, else local memory and in-process tasks.
 REDIS_URL = envurl("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
+    # Django's RedisCache, falling back to a process-local cache (with a logged warning) while
+    # Redis is unreachable; a Redis that does not answer costs at most these timeouts (seconds).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crm_xero.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "crm_xero"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2.0},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -146,6 +149,14 @@ else:
     }
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# A broker that does not answer: one quick retry, then linking.broker does without it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from linking import services
+from linking import broker, services
 from linking.models import XeroConnection
 from linking.xero import budget, reads, tokens
 from linking.xero.errors import XeroError
@@ -120,11 +120,9 @@ def _flush_soon(tenant_id: str, after: int) -> bool:
         after = max(after, math.ceil(last + WEBHOOK_FLUSH_EVERY - time.time()))
     if not cache.add(mark, 1, timeout=after + FLUSH_MARK_SLACK):
         return False  # the scheduled flush takes these ids too
-    try:
-        webhook_flush.apply_async((tenant_id,), countdown=after)
-    except Exception:
+    if not broker.send(webhook_flush, (tenant_id,), countdown=after):
         cache.delete(mark)
-        raise
+        webhook_flush(tenant_id)  # the broker went away: flush now rather than lose the ids
     return True
 
 
@@ -136,7 +134,9 @@ def webhook_events(self, events: list[dict]) -> None:
     (webhook_flush), so that a burst of deliveries costs one Xero call per 50 ids. In-process (no
     worker, the demo) they are refetched here and now, deduplicated within the delivery.
     """
-    if self.app.conf.task_always_eager:
+    if self.app.conf.task_always_eager or self.request.is_eager:
+        # No worker (the demo), or the web process handling a delivery itself because the
+        # broker is down: nothing could run a flush later.
         with budget.background():
             outcome = services.webhook_events_apply(events)
         log.info("Xero webhook: %s", outcome)
@@ -232,9 +232,11 @@ def _queue_once(task, args: tuple, *, marker: str, after: int) -> bool:
         return False  # no worker to run it later; the next tab opening fetches instead
     if after > MAX_COUNTDOWN:
         return False  # Xero's day limit: the next tab opening after the wait fetches
+    if not broker.available():
+        return False  # the broker is down: the next tab opening fetches
     if not cache.add(f"xero:refetch-queued:{marker}", 1, timeout=max(1, after)):
         return False  # already queued for this wait
-    transaction.on_commit(lambda: task.apply_async(args, countdown=after))
+    transaction.on_commit(lambda: broker.send(task, args, countdown=after))
     return True
 
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm_xero import cache as shared_cache
 from crm_xero.accounts.sso import is_sso_session, sso_context
-from linking import selectors, services, tasks
+from linking import broker, selectors, services, tasks
 from linking.access import sso_admin_required
 from linking.copying import describe
 from linking.forms import (
@@ -342,6 +343,8 @@ def integrations(request):
             "webhook_key_set": bool(settings.XERO_WEBHOOK_KEY),
             "cache_ttl_minutes": max(1, settings.XERO_CACHE_TTL // 60),
             "pending": PendingXeroConsent.objects.filter(user=request.user).last(),
+            "cache_down": not shared_cache.is_reachable(),
+            "broker_down": not broker.is_reachable(),
         },
     )
 

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from linking import tasks
+from linking import broker, tasks
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,17 @@ def xero_webhook(request: HttpRequest) -> HttpResponse:
 
 
 def _hand_over(events: list[dict]) -> None:
-    """Queue the events for a worker. Without one (in-process tasks, the demo) they are handled
-    here and now, and a failure is logged: the delivery was good, so Xero still gets its 200."""
+    """Queue the events for a worker. Without one (in-process tasks, the demo) or when the
+    broker cannot be reached, they are handled here and now, and a failure is logged: the
+    delivery was good, so Xero still gets its 200."""
     if not tasks.webhook_events.app.conf.task_always_eager:
-        tasks.webhook_events.delay(events)
+        if broker.send(tasks.webhook_events, (events,)):
+            return
+        log.info("Handling %d Xero webhook events in-process: no broker", len(events))
+        try:
+            tasks.webhook_events.apply((events,), throw=True)
+        except Exception:
+            log.exception("Handling Xero webhook events in-process failed")
         return
     try:
         tasks.webhook_events.delay(events)

@@ -66,7 +66,8 @@ def test_redis_url_makes_redis_the_cache_and_the_celery_broker():
         ["CACHES", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER"],
         REDIS_URL="redis://127.0.0.1:6379/3",
     )
-    assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's RedisCache with a process-local fallback while Redis is unreachable.
+    assert values["CACHES"]["default"]["BACKEND"] == "crm_xero.cache.FallbackRedisCache"
     assert values["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/3"
     assert values["CELERY_TASK_ALWAYS_EAGER"] is False

@@ -67,6 +67,87 @@
     total.value = String(index + 1);
   }
 
+  // A request of a tab panel loaded with htmx (the Xero tab) that fails never leaves the tab on
+  // "Loading Xero…" or on half-done content: an error answer (4xx, 5xx) that is not one of the
+  // app's own panels, no answer at all (network error) or a timeout replaces the panel with what
+  // went wrong and a Try again button that loads the tab afresh. An answer that is a panel (the
+  // app's own message, whatever its status) is shown as it is.
+  const REQUEST_TIMEOUT_MS = 90000; // longer than the server's own limit (gunicorn: 75 s)
+  if (window.htmx && !window.htmx.config.timeout) window.htmx.config.timeout = REQUEST_TIMEOUT_MS;
+
+  function loadedPanel(elt) {
+    return elt && elt.closest ? elt.closest('[role="tabpanel"][hx-get]') : null;
+  }
+
+  function statusWords(status) {
+    if (status === 401 || status === 403) {
+      return "the server refused it (HTTP " + status + "); your session may have ended, so reload the page";
+    }
+    if (status === 404) return "the server did not find it (HTTP 404)";
+    if (status === 429) return "too many requests (HTTP 429); wait a moment";
+    if (status === 502 || status === 503 || status === 504) {
+      return "the server is unavailable or did not answer in time (HTTP " + status + ")";
+    }
+    if (status >= 500) return "something went wrong on the server (HTTP " + status + ")";
+    return "the server could not do it (HTTP " + status + ")";
+  }
+
+  function showFailure(detail, reason) {
+    const panel = loadedPanel(detail.elt);
+    if (!panel) return false;
+    const verb = ((detail.requestConfig && detail.requestConfig.verb) || "get").toLowerCase();
+    const words = verb === "get"
+      ? "The Xero tab could not be loaded: " + reason + "."
+      : "That did not go through: " + reason + ". Try again shows the tab as it is now.";
+    const hadFocus = panel.contains(document.activeElement);
+    const box = document.createElement("div");
+    box.className = "xero-panel";
+    box.id = "xero-panel";
+    box.dataset.testid = "xero-panel";
+    box.setAttribute("hx-target", "this");
+    box.setAttribute("hx-swap", "outerHTML");
+    const note = document.createElement("div");
+    note.className = "note error";
+    note.setAttribute("role", "alert");
+    note.dataset.testid = "xero-request-failed";
+    const text = document.createElement("p");
+    text.textContent = words;
+    note.appendChild(text);
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "button";
+    retry.setAttribute("hx-get", panel.getAttribute("hx-get"));
+    retry.textContent = "Try again";
+    box.append(note, retry);
+    panel.replaceChildren(box);
+    if (window.htmx) window.htmx.process(box);
+    if (hadFocus) retry.focus();
+    return true;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const detail = event.detail;
+    const status = detail.xhr.status;
+    if (status < 400) return;
+    if (/class="xero-panel"/.test(detail.xhr.responseText || "")) {
+      detail.shouldSwap = true; // the app's own message: show it
+      detail.isError = false;
+      return;
+    }
+    if (showFailure(detail, statusWords(status))) {
+      detail.shouldSwap = false;
+      detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    showFailure(event.detail, "the server could not be reached; check the connection");
+  });
+
+  document.addEventListener("htmx:timeout", function (event) {
+    showFailure(event.detail, "the server did not answer in time");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     const wanted = location.hash.slice(1);
     if (!wanted) return;
