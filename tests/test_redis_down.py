@@ -36,6 +36,7 @@ from sandbox.models import Invoice as XeroInvoice
 from tests.factories import PASSWORD, OpportunityFactory, OrganizationFactory
 from tests.linking.test_cache import all_at_once
 from tests.linking.test_webhooks import (
+from tests.sessions import sign_in_with_sso
     KEY,
     WEBHOOK_PATH,
     an_authorised_invoice,
@@ -287,7 +288,7 @@ def test_one_process_opening_a_cold_tab_at_once_asks_xero_once(
     clients = []
     for _ in range(8):
         client = Client()
-        client.force_login(sso_user)
+        sign_in_with_sso(client, sso_user)
         clients.append(client)
     xero_sandbox.set_latency(300)  # everyone arrives while the first answer is on its way
     before = xero_sandbox.api_calls(AU)

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, Route, expect
 
 from crm_xero.celery import app
 from sandbox import seed
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sso_sign_in
 from tests.browser.test_xero_tab import click, link, settled, xero_contact
 from tests.factories import OrganizationFactory
 from tests.test_redis_down import _reset_broker_connections, free_port, use_redis
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def signed_in(page, sso_user, sandbox_connection) -> Page:
-    sign_in(page, sso_user.email)
+    sso_sign_in(page, sso_user)
     return page
 
 
@@ -168,7 +168,7 @@ def test_with_redis_unreachable_sign_in_and_the_tab_work_in_the_browser(
     broker_url = app.conf.broker_url
     use_redis(settings, f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     try:
-        sign_in(page, sso_user.email)
+        sso_sign_in(page, sso_user)
         panel = open_tab(page, org)
         expect(panel.get_by_role("heading", name="Xero contact: City Agency")).to_be_visible()
         expect(panel.get_by_test_id("xero-invoices-total")).to_have_text(re.compile(r"^AUD "))
