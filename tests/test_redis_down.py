@@ -36,7 +36,6 @@ from sandbox.models import Invoice as XeroInvoice
 from tests.factories import PASSWORD, OpportunityFactory, OrganizationFactory
 from tests.linking.test_cache import all_at_once
 from tests.linking.test_webhooks import (
-from tests.sessions import sign_in_with_sso
     KEY,
     WEBHOOK_PATH,
     an_authorised_invoice,
@@ -51,6 +50,7 @@ from tests.sessions import sign_in_with_sso
     xero_event,
     xero_signature,
 )
+from tests.sessions import sign_in_with_sso
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
