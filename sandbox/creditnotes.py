@@ -226,6 +226,9 @@ class Builder(invoices.Builder):
     """Applies one submitted credit note to a new or existing row (the invoices' rules)."""
 
     noun = "Credit Note"
+    model = CreditNote
+    id_field, id_column = "CreditNoteID", "credit_note_id"
+    not_an_object = "A credit note must be a JSON object."
     types = TYPES
     numbered_type, number_prefix, number_field = "ACCRECCREDIT", "CN-", "CreditNoteNumber"
     due_days = None
@@ -262,15 +265,9 @@ def validate_batch(
     path_note: CreditNote | None = None,
 ) -> list[Outcome]:
     """Validate submitted credit notes in order (each seeing the numbers the earlier ones took)."""
-    taken = invoices.numbers_in_use(organisation, CreditNote, "ACCRECCREDIT")
-    outcomes = []
-    for item in items:
-        if not isinstance(item, Mapping):
-            outcomes.append(Outcome({}, errors=["A credit note must be a JSON object."]))
-            continue
-        existing = path_note or find(organisation, item.get("CreditNoteID"))
-        outcomes.append(Builder(organisation, item, existing).build(unit_places, taken))
-    return outcomes
+    return invoices.validate_batch(
+        organisation, items, unit_places=unit_places, path_invoice=path_note, builder=Builder
+    )
 
 
 def find(organisation: Organisation, key: Any) -> CreditNote | None:
@@ -286,11 +283,7 @@ def find(organisation: Organisation, key: Any) -> CreditNote | None:
 
 def error_element(outcome: Outcome) -> dict[str, Any]:
     """A failing element as Xero echoes it: the submitted credit note plus ValidationErrors."""
-    element = wire.scrub(dict(outcome.submitted))
-    element.setdefault("CreditNoteID", invoices.NIL_GUID)
-    element["HasErrors"] = True
-    element["ValidationErrors"] = [{"Message": message} for message in outcome.errors]
-    return element
+    return invoices.error_element(outcome, "CreditNoteID")
 
 
 def full_contact(note: CreditNote) -> dict[str, Any]:

@@ -397,6 +397,9 @@ class Builder:
     `new_row`, `settle_row` and `allocated` hooks; `self.invoice` is then the credit note."""
 
     noun = "Invoice"
+    model: type[Model] = Invoice
+    id_field, id_column = "InvoiceID", "invoice_id"
+    not_an_object = "An invoice must be a JSON object."
     types = TYPES
     transitions = TRANSITIONS
     numbered_type, number_prefix, number_field = "ACCREC", "INV-", "InvoiceNumber"
@@ -598,38 +601,39 @@ def validate_batch(
     items: list[Any],
     *,
     unit_places: int = 2,
-    path_invoice: Invoice | None = None,
+    path_invoice: Any = None,
+    builder: type[Builder] = Builder,
 ) -> list[Outcome]:
-    """Validate submitted invoices in order (each seeing the numbers the earlier ones took)."""
-    taken = numbers_in_use(organisation)
+    """Validate submitted invoices (or, with creditnotes.Builder, credit notes) in order, each
+    seeing the numbers the earlier ones took."""
+    taken = numbers_in_use(organisation, builder.model, builder.numbered_type)
     outcomes = []
     for item in items:
         if not isinstance(item, Mapping):
-            outcomes.append(Outcome({}, errors=["An invoice must be a JSON object."]))
+            outcomes.append(Outcome({}, errors=[builder.not_an_object]))
             continue
-        existing = path_invoice or _existing(organisation, item)
-        outcomes.append(Builder(organisation, item, existing).build(unit_places, taken))
+        existing = path_invoice or _existing(organisation, item, builder)
+        outcomes.append(builder(organisation, item, existing).build(unit_places, taken))
     return outcomes
 
 
-def _existing(organisation: Organisation, item: Mapping[str, Any]) -> Invoice | None:
-    if not item.get("InvoiceID"):
+def _existing(organisation: Organisation, item: Mapping[str, Any], builder: type[Builder]) -> Any:
+    """The row that a submitted element's InvoiceID (or CreditNoteID) names, if any."""
+    if not item.get(builder.id_field):
         return None
     try:
-        invoice_id = uuid.UUID(str(item["InvoiceID"]))
+        key = uuid.UUID(str(item[builder.id_field]))
     except ValueError:
         return None
-    return (
-        Invoice.objects.select_related("contact")
-        .filter(organisation=organisation, invoice_id=invoice_id)
-        .first()
-    )
+    rows = builder.model.objects.select_related("contact").filter(organisation=organisation)
+    return rows.filter(**{builder.id_column: key}).first()
 
 
-def error_element(outcome: Outcome) -> dict[str, Any]:
-    """A failing element as Xero echoes it: the submitted invoice plus ValidationErrors."""
+def error_element(outcome: Outcome, id_field: str = "InvoiceID") -> dict[str, Any]:
+    """A failing element as Xero echoes it: the submitted invoice (or credit note) plus
+    ValidationErrors."""
     element = wire.scrub(dict(outcome.submitted))
-    element.setdefault("InvoiceID", NIL_GUID)
+    element.setdefault(id_field, NIL_GUID)
     element["HasErrors"] = True
     element["ValidationErrors"] = [{"Message": message} for message in outcome.errors]
     return element
