@@ -76,7 +76,9 @@ def serialize(
     data["Status"] = note.status
     data["LineAmountTypes"] = note.line_amount_types
     if lines:
-        data["LineItems"] = [invoices.line_item(line, unit_places) for line in doc["LineItems"]]
+        data["LineItems"] = [
+            invoices.line_item(line, unit_places) for line in doc.get("LineItems", [])
+        ]
     data.update(
         SubTotal=wire.money(note.sub_total),
         TotalTax=wire.money(note.total_tax),
