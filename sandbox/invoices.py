@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Model
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -112,8 +113,10 @@ def serialize(
     lines: bool = True,
     summary: bool = False,
     unit_places: int = 2,
+    credit_notes: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The invoice as Xero returns it; `lines=False` leaves out LineItems (unpaged lists)."""
+    """The invoice as Xero returns it; `lines=False` leaves out LineItems (unpaged lists);
+    `credit_notes` are the credit notes allocated to it (sandbox.creditnotes.applied)."""
     doc = invoice.document
     data: dict[str, Any] = {
         "Type": invoice.type,
@@ -122,8 +125,8 @@ def serialize(
         "Reference": invoice.reference,
     }
     if not summary:
-        data["Payments"] = [_payment(p) for p in doc.get("Payments", [])]
-        data["CreditNotes"] = []
+        data["Payments"] = [payment_item(p) for p in doc.get("Payments", [])]
+        data["CreditNotes"] = credit_notes or []
         data["Prepayments"] = []
         data["Overpayments"] = []
     data.update(
@@ -151,7 +154,7 @@ def serialize(
     data["Status"] = invoice.status
     data["LineAmountTypes"] = invoice.line_amount_types
     if lines and not summary:
-        data["LineItems"] = [_line(line, unit_places) for line in doc.get("LineItems", [])]
+        data["LineItems"] = [line_item(line, unit_places) for line in doc.get("LineItems", [])]
     data.update(
         SubTotal=wire.money(invoice.sub_total),
         TotalTax=wire.money(invoice.total_tax),
@@ -166,7 +169,7 @@ def serialize(
     return data
 
 
-def _payment(payment: Mapping[str, Any]) -> dict[str, Any]:
+def payment_item(payment: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "PaymentID": payment["PaymentID"],
         "Date": wire.ms_date(date.fromisoformat(payment["Date"])),
@@ -177,7 +180,7 @@ def _payment(payment: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _line(line: Mapping[str, Any], unit_places: int) -> dict[str, Any]:
+def line_item(line: Mapping[str, Any], unit_places: int) -> dict[str, Any]:
     data: dict[str, Any] = {"Description": line.get("Description", "")}
     if line.get("ItemCode"):
         data["ItemCode"] = line["ItemCode"]
@@ -210,7 +213,7 @@ def default_tax_type(organisation: Organisation, invoice_type: str, line_amount_
     """The tax type a line gets when none is given."""
     if line_amount_types == "NoTax":
         return "NONE"
-    if invoice_type == "ACCREC":
+    if invoice_type.startswith("ACCREC"):
         return organisation.sales_tax_type
     return organisation.purchases_tax_type
 
@@ -299,6 +302,12 @@ def _decimal_or_none(value: Any) -> Decimal | None:
 
 def apply_totals(invoice: Invoice, lines: list[dict[str, Any]]) -> None:
     """SubTotal, TotalTax, Total and AmountDue from the lines (SubTotal + TotalTax = Total)."""
+    line_totals(invoice, lines)
+    settle(invoice)
+
+
+def line_totals(invoice: Invoice | Any, lines: list[dict[str, Any]]) -> None:
+    """SubTotal, TotalTax and Total of an invoice or credit note from its lines."""
     amounts = sum((Decimal(line["LineAmount"]) for line in lines), ZERO)
     tax = sum((Decimal(line["TaxAmount"]) for line in lines), ZERO)
     if invoice.line_amount_types == "Inclusive":
@@ -306,7 +315,6 @@ def apply_totals(invoice: Invoice, lines: list[dict[str, Any]]) -> None:
     else:
         invoice.sub_total, invoice.total = amounts, amounts + tax
     invoice.total_tax = tax
-    settle(invoice)
 
 
 def settle(invoice: Invoice) -> None:
@@ -317,6 +325,35 @@ def settle(invoice: Invoice) -> None:
         invoice.amount_due = invoice.total - invoice.amount_paid - invoice.amount_credited
 
 
+def add_payment(invoice: Invoice, amount: Decimal, day: date, payment_id: uuid.UUID) -> None:
+    """Record a payment on an invoice; paid in full, it becomes PAID on that day."""
+    invoice.document = dict(invoice.document)
+    record = payment_record(payment_id, day, amount, invoice.currency_rate)
+    invoice.document["Payments"] = [*invoice.document.get("Payments", []), record]
+    invoice.amount_paid += amount
+    settle_in_full(invoice, day)
+
+
+def payment_record(
+    payment_id: uuid.UUID, day: date, amount: Decimal, rate: Decimal
+) -> dict[str, str]:
+    """A payment (or a credit note's refund) as the document JSON keeps it."""
+    return {
+        "PaymentID": str(payment_id),
+        "Date": day.isoformat(),
+        "Amount": str(amount),
+        "CurrencyRate": str(rate),
+    }
+
+
+def settle_in_full(invoice: Invoice, day: date) -> None:
+    """AmountDue again; an AUTHORISED invoice with nothing left due becomes PAID on `day`."""
+    settle(invoice)
+    if invoice.status == "AUTHORISED" and invoice.amount_due <= 0 and invoice.total > 0:
+        invoice.status = "PAID"
+        invoice.fully_paid_on_date = day
+
+
 def currency_rate(organisation: Organisation, currency: str) -> Decimal:
     """The sandbox's fixed rate of `currency` against the base currency."""
     if currency == organisation.base_currency:
@@ -324,19 +361,25 @@ def currency_rate(organisation: Organisation, currency: str) -> Decimal:
     return Decimal(RATES[organisation.base_currency][currency])
 
 
-def next_number(organisation: Organisation) -> str:
-    """The next automatic sales invoice number: INV-nnnn after the highest one."""
+def next_number(
+    organisation: Organisation,
+    model: type[Model] = Invoice,
+    kind: str = "ACCREC",
+    prefix: str = "INV-",
+) -> str:
+    """The next automatic sales number (INV-nnnn, or CN-nnnn for credit notes) after the
+    highest one."""
     last = (
-        Invoice.objects.filter(
-            organisation=organisation, type="ACCREC", number__regex=r"^INV-[0-9]+$"
+        model.objects.filter(
+            organisation=organisation, type=kind, number__regex=rf"^{prefix}[0-9]+$"
         )
         .annotate(width=Length("number"))
         .order_by("-width", "-number")
         .values_list("number", flat=True)
         .first()
     )
-    following = int(last[4:]) + 1 if last else 1
-    return f"INV-{following:04d}"
+    following = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{following:04d}"
 
 
 def search_text(invoice: Invoice) -> str:
@@ -347,29 +390,57 @@ def search_text(invoice: Invoice) -> str:
 # -------------------------------------------------------------------------------- validating
 
 
-class _Builder:
-    """Applies one submitted invoice to a new or existing row, collecting Xero's errors."""
+class Builder:
+    """Applies one submitted invoice to a new or existing row, collecting Xero's errors.
 
-    def __init__(
-        self, organisation: Organisation, data: Mapping[str, Any], existing: Invoice | None
-    ) -> None:
+    Credit notes (sandbox.creditnotes) use it too, through the class attributes and the
+    `new_row`, `settle_row` and `allocated` hooks; `self.invoice` is then the credit note."""
+
+    noun = "Invoice"
+    model: type[Model] = Invoice
+    id_field, id_column = "InvoiceID", "invoice_id"
+    not_an_object = "An invoice must be a JSON object."
+    types = TYPES
+    transitions = TRANSITIONS
+    numbered_type, number_prefix, number_field = "ACCREC", "INV-", "InvoiceNumber"
+    due_days: int | None = 30
+    date_fields = (
+        ("Date", "date"),
+        ("DueDate", "due_date"),
+        ("ExpectedPaymentDate", "expected_payment_date"),
+        ("PlannedPaymentDate", "planned_payment_date"),
+    )
+
+    def __init__(self, organisation: Organisation, data: Mapping[str, Any], existing: Any) -> None:
         self.organisation = organisation
         self.data = data
         self.existing = existing
         self.errors: list[str] = []
-        self.invoice = existing or Invoice(
-            organisation=organisation,
+        self.invoice = existing or self.new_row()
+        self.invoice.document = dict(self.invoice.document)
+
+    def new_row(self) -> Any:
+        """A new row with the defaults of a created document."""
+        return Invoice(
+            organisation=self.organisation,
             invoice_id=uuid.uuid4(),
             status="DRAFT",
             line_amount_types="Exclusive",
-            currency=organisation.base_currency,
+            currency=self.organisation.base_currency,
             currency_rate=Decimal("1"),
             amount_paid=ZERO,
             amount_credited=ZERO,
             date=timezone.now().date(),
             document={},
         )
-        self.invoice.document = dict(self.invoice.document)
+
+    def settle_row(self) -> None:
+        """What is left to pay (or, on a credit note, to allocate) after the totals changed."""
+        settle(self.invoice)
+
+    def allocated(self) -> Decimal:
+        """Payments and credits against the row (a document with one cannot be voided)."""
+        return self.invoice.amount_paid + self.invoice.amount_credited
 
     def has(self, name: str) -> bool:
         return name in self.data and self.data[name] is not None
@@ -391,16 +462,16 @@ class _Builder:
         if self.existing is None:
             kind = str(self.data.get("Type") or "").upper()
             if not kind:
-                self.errors.append("Invoice Type must be specified")
-            elif kind not in TYPES:
-                self.errors.append(f"Invoice Type {kind} is not supported")
+                self.errors.append(f"{self.noun} Type must be specified")
+            elif kind not in self.types:
+                self.errors.append(f"{self.noun} Type {kind} is not supported")
             invoice.type = kind
         status = str(self.data.get("Status") or invoice.status).upper()
         if self.existing is None and status not in CREATE_STATUSES:
-            self.errors.append("Invoice not of valid status for creation")
-        elif self.existing is not None and status not in TRANSITIONS[self.existing.status]:
-            self.errors.append("Invoice not of valid status for modification")
-        elif self.existing is not None and status == "VOIDED" and invoice.amount_paid:
+            self.errors.append(f"{self.noun} not of valid status for creation")
+        elif self.existing is not None and status not in self.transitions[self.existing.status]:
+            self.errors.append(f"{self.noun} not of valid status for modification")
+        elif self.existing is not None and status == "VOIDED" and self.allocated():
             self.errors.append(
                 "This document cannot be voided as it has a payment allocated to it."
             )
@@ -432,19 +503,15 @@ class _Builder:
 
     def dates(self) -> None:
         invoice = self.invoice
-        for name, column in (
-            ("Date", "date"),
-            ("DueDate", "due_date"),
-            ("ExpectedPaymentDate", "expected_payment_date"),
-            ("PlannedPaymentDate", "planned_payment_date"),
-        ):
+        for name, column in self.date_fields:
             if self.has(name):
                 try:
                     setattr(invoice, column, wire.parse_date(self.data[name]))
                 except ValueError:
                     self.errors.append(f"{name} is not a valid date.")
-        if invoice.due_date is None and invoice.status in ("SUBMITTED", "AUTHORISED"):
-            invoice.due_date = invoice.date + timedelta(days=30)
+        due_days = self.due_days
+        if due_days and invoice.due_date is None and invoice.status in ("SUBMITTED", "AUTHORISED"):
+            invoice.due_date = invoice.date + timedelta(days=due_days)
 
     def currency(self) -> None:
         invoice = self.invoice
@@ -474,17 +541,18 @@ class _Builder:
             invoice.document["Url"] = str(self.data["Url"])
         if self.has("SentToContact"):
             invoice.sent_to_contact = bool(self.data["SentToContact"])
-        if self.has("InvoiceNumber"):
-            number = wire.clean_text(str(self.data["InvoiceNumber"])).strip()
+        numbered = invoice.type == self.numbered_type
+        if self.has(self.number_field):
+            number = wire.clean_text(str(self.data[self.number_field])).strip()
             if len(number) > 255:
-                self.errors.append("InvoiceNumber must be 255 characters or less.")
+                self.errors.append(f"{self.number_field} must be 255 characters or less.")
             changed = self.existing is None or number != self.existing.number
-            if invoice.type == "ACCREC" and changed and number.lower() in numbers_taken:
-                self.errors.append("Invoice # must be unique.")
+            if numbered and changed and number.lower() in numbers_taken:
+                self.errors.append(f"{self.noun} # must be unique.")
             invoice.number = number
-        elif self.existing is None and invoice.type == "ACCREC" and not self.errors:
-            invoice.number = _unused_number(self.organisation, numbers_taken)
-        if invoice.type == "ACCREC" and invoice.number:
+        elif self.existing is None and numbered and not self.errors:
+            invoice.number = self.unused_number(numbers_taken)
+        if numbered and invoice.number:
             numbers_taken.add(invoice.number.lower())
 
     def lines(self, unit_places: int) -> None:
@@ -507,20 +575,24 @@ class _Builder:
             ]
             invoice.document["LineItems"] = [line for line in priced if line]
         if invoice.status == "AUTHORISED" and not invoice.document.get("LineItems"):
-            self.errors.append("An approved invoice must have at least one line item.")
-        apply_totals(invoice, invoice.document.get("LineItems", []))
+            self.errors.append(f"An approved {self.noun.lower()} must have at least one line item.")
+        line_totals(invoice, invoice.document.get("LineItems", []))
+        self.settle_row()
+
+    def unused_number(self, taken: set[str]) -> str:
+        """The next automatic number that no row (saved or earlier in the batch) has."""
+        prefix, model = self.number_prefix, type(self.invoice)
+        number = next_number(self.organisation, model, self.numbered_type, prefix)
+        while number.lower() in taken:
+            number = f"{prefix}{int(number[len(prefix) :]) + 1:04d}"
+        return number
 
 
-def _unused_number(organisation: Organisation, taken: set[str]) -> str:
-    number = next_number(organisation)
-    while number.lower() in taken:
-        number = f"INV-{int(number[4:]) + 1:04d}"
-    return number
-
-
-def numbers_in_use(organisation: Organisation) -> set[str]:
-    """Lowercased sales invoice numbers already used in the organisation."""
-    rows = Invoice.objects.filter(organisation=organisation, type="ACCREC").exclude(number="")
+def numbers_in_use(
+    organisation: Organisation, model: type[Model] = Invoice, kind: str = "ACCREC"
+) -> set[str]:
+    """Lowercased sales invoice (or credit note) numbers already used in the organisation."""
+    rows = model.objects.filter(organisation=organisation, type=kind).exclude(number="")
     return {n.lower() for n in rows.values_list("number", flat=True)}
 
 
@@ -529,38 +601,39 @@ def validate_batch(
     items: list[Any],
     *,
     unit_places: int = 2,
-    path_invoice: Invoice | None = None,
+    path_invoice: Any = None,
+    builder: type[Builder] = Builder,
 ) -> list[Outcome]:
-    """Validate submitted invoices in order (each seeing the numbers the earlier ones took)."""
-    taken = numbers_in_use(organisation)
+    """Validate submitted invoices (or, with creditnotes.Builder, credit notes) in order, each
+    seeing the numbers the earlier ones took."""
+    taken = numbers_in_use(organisation, builder.model, builder.numbered_type)
     outcomes = []
     for item in items:
         if not isinstance(item, Mapping):
-            outcomes.append(Outcome({}, errors=["An invoice must be a JSON object."]))
+            outcomes.append(Outcome({}, errors=[builder.not_an_object]))
             continue
-        existing = path_invoice or _existing(organisation, item)
-        outcomes.append(_Builder(organisation, item, existing).build(unit_places, taken))
+        existing = path_invoice or _existing(organisation, item, builder)
+        outcomes.append(builder(organisation, item, existing).build(unit_places, taken))
     return outcomes
 
 
-def _existing(organisation: Organisation, item: Mapping[str, Any]) -> Invoice | None:
-    if not item.get("InvoiceID"):
+def _existing(organisation: Organisation, item: Mapping[str, Any], builder: type[Builder]) -> Any:
+    """The row that a submitted element's InvoiceID (or CreditNoteID) names, if any."""
+    if not item.get(builder.id_field):
         return None
     try:
-        invoice_id = uuid.UUID(str(item["InvoiceID"]))
+        key = uuid.UUID(str(item[builder.id_field]))
     except ValueError:
         return None
-    return (
-        Invoice.objects.select_related("contact")
-        .filter(organisation=organisation, invoice_id=invoice_id)
-        .first()
-    )
+    rows = builder.model.objects.select_related("contact").filter(organisation=organisation)
+    return rows.filter(**{builder.id_column: key}).first()
 
 
-def error_element(outcome: Outcome) -> dict[str, Any]:
-    """A failing element as Xero echoes it: the submitted invoice plus ValidationErrors."""
+def error_element(outcome: Outcome, id_field: str = "InvoiceID") -> dict[str, Any]:
+    """A failing element as Xero echoes it: the submitted invoice (or credit note) plus
+    ValidationErrors."""
     element = wire.scrub(dict(outcome.submitted))
-    element.setdefault("InvoiceID", NIL_GUID)
+    element.setdefault(id_field, NIL_GUID)
     element["HasErrors"] = True
     element["ValidationErrors"] = [{"Message": message} for message in outcome.errors]
     return element

@@ -254,6 +254,61 @@ class Invoice(models.Model):
         return self.number or str(self.invoice_id)
 
 
+class CreditNote(models.Model):
+    """A Xero credit note, sales (ACCRECCREDIT) or purchase (ACCPAYCREDIT): where-able fields as
+    columns, lines as JSON. RemainingCredit is Total less what is allocated to invoices."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    credit_note_id = models.UUIDField(unique=True)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="credit_notes")
+    type = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    number = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(max_length=255, blank=True)
+    date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    fully_paid_on_date = models.DateField(null=True, blank=True)
+    updated = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    currency_rate = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal("1"))
+    line_amount_types = models.CharField(max_length=16, default="Exclusive")
+    sub_total = models.DecimalField(max_digits=18, decimal_places=2)
+    total_tax = models.DecimalField(max_digits=18, decimal_places=2)
+    total = models.DecimalField(max_digits=18, decimal_places=2)
+    remaining_credit = models.DecimalField(max_digits=18, decimal_places=2)
+    sent_to_contact = models.BooleanField(default=False)
+    search_text = models.TextField(blank=True)
+    document = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "contact", "date"]),
+            models.Index(fields=["organisation", "date"]),
+            models.Index(fields=["organisation", "updated"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or str(self.credit_note_id)
+
+
+class Allocation(models.Model):
+    """Part of a credit note's credit applied to an invoice of the same contact."""
+
+    allocation_id = models.UUIDField(unique=True)
+    credit_note = models.ForeignKey(
+        CreditNote, on_delete=models.CASCADE, related_name="allocations"
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    date = models.DateField()
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of {self.credit_note} to {self.invoice}"
+
+
 class IdempotencyRecord(models.Model):
     """The first answer to a PUT/POST with an Idempotency-Key, replayed for repeats."""
 

@@ -5,10 +5,26 @@ https://developer.xero.com/documentation/api/accounting/organisation
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from sandbox import wire
 from sandbox.models import Organisation
+
+# Xero's Windows-style timezone names (Organisation.Timezone) for the demo organisations.
+ZONES = {
+    "AUSEASTERNSTANDARDTIME": "Australia/Sydney",
+    "NEWZEALANDSTANDARDTIME": "Pacific/Auckland",
+}
+
+
+def local_today(organisation: Organisation) -> date:
+    """Today's date where the organisation is (what Xero's "overdue" counts from)."""
+    zone = ZoneInfo(ZONES.get(organisation.timezone, "UTC"))
+    return timezone.now().astimezone(zone).date()
 
 
 def serialize(organisation: Organisation) -> dict[str, Any]:

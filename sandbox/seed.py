@@ -17,9 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from sandbox import contacts, invoices, oauth
-from sandbox.models import App, Contact, Invoice, Knobs, Organisation, XeroUser
+from sandbox import contacts, creditnotes, invoices, oauth, organisations
+from sandbox.models import App, Contact, CreditNote, Invoice, Knobs, Organisation, XeroUser
 
 NAMESPACE = uuid.UUID("6f1d3c2a-58b4-4f7e-9a0d-3c5e7b9f1a24")
 DEFAULT_BIG_CUSTOMER_INVOICES = 3000
@@ -243,11 +244,13 @@ class SeedSummary:
     contacts: int
     invoices: int
     big_customer_invoices: int
+    credit_notes: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.organisations} organisations, {self.contacts} contacts, "
-            f"{self.invoices} invoices ({self.big_customer_invoices} for {BIG_CUSTOMER_NAME})"
+            f"{self.invoices} invoices ({self.big_customer_invoices} for {BIG_CUSTOMER_NAME}), "
+            f"{self.credit_notes} credit notes"
         )
 
 
@@ -263,12 +266,17 @@ def seed(big_customer_invoices: int = DEFAULT_BIG_CUSTOMER_INVOICES) -> SeedSumm
             by_key = _contacts(org, spec["contacts"])
             _invoices(org, spec["contacts"], by_key)
         _big_customer(orgs[0], big_customer_invoices)
+        for spec, org in zip(ORGANISATIONS, orgs, strict=True):
+            today = organisations.local_today(org)
+            _dated_invoices(org, DATED_INVOICES[spec["organisation_id"]], today)
+            _credit_notes(org, CREDIT_NOTES[spec["organisation_id"]], today)
         _mark_roles()
     return SeedSummary(
         organisations=Organisation.objects.count(),
         contacts=Contact.objects.count(),
         invoices=Invoice.objects.count(),
         big_customer_invoices=Invoice.objects.filter(contact__contact_id=BIG_CUSTOMER_ID).count(),
+        credit_notes=CreditNote.objects.count(),
     )
 
 
@@ -392,16 +400,42 @@ def _make_invoice(
     rng: random.Random,
 ) -> Invoice:
     """One seeded invoice with consistent totals, payments and dates."""
-    invoice = Invoice(
+    reference = f"PO-{rng.randint(1000, 9999)}" if kind == "ACCREC" and rng.random() < 0.6 else ""
+    invoice = _new_invoice(
+        org, contact, key, kind=kind, status=status, day=day, number=number, currency=currency
+    )
+    invoice.reference = reference
+    _set_lines(invoice, _lines(org, kind, rng, 1 + rng.randrange(3)))
+    paid_on = day + timedelta(days=rng.randint(5, 40))
+    if status == "PAID":
+        invoice.status = "AUTHORISED"
+        _pay(invoice, invoice.total, paid_on, key)
+    elif status == "AUTHORISED" and rng.random() < 0.3:
+        _pay(invoice, invoices.round_cents(invoice.total / 2), paid_on, key)
+    invoice.updated = _updated(paid_on if status == "PAID" else day, rng.randint(0, 600))
+    invoice.search_text = invoices.search_text(invoice)
+    return invoice
+
+
+def _new_invoice(
+    org: Organisation,
+    contact: Contact,
+    key: str,
+    *,
+    kind: str,
+    status: str,
+    day: date,
+    number: str,
+    currency: str,
+) -> Invoice:
+    """A seeded invoice without lines, due 30 days after its date."""
+    return Invoice(
         organisation=org,
         invoice_id=stable_id(org.organisation_id, "invoice", key),
         contact=contact,
         type=kind,
         status=status,
         number=number,
-        reference=f"PO-{rng.randint(1000, 9999)}"
-        if kind == "ACCREC" and rng.random() < 0.6
-        else "",
         date=day,
         due_date=day + timedelta(days=30),
         currency=currency,
@@ -412,31 +446,18 @@ def _make_invoice(
         sent_to_contact=status in ("AUTHORISED", "PAID"),
         document={},
     )
-    lines = _lines(org, kind, rng, 1 + rng.randrange(3))
-    invoice.document["LineItems"] = lines
-    invoices.apply_totals(invoice, lines)
-    paid_on = day + timedelta(days=rng.randint(5, 40))
-    if status == "PAID":
-        _pay(invoice, invoice.total, paid_on, key)
-        invoice.fully_paid_on_date = paid_on
-    elif status == "AUTHORISED" and rng.random() < 0.3:
-        _pay(invoice, invoices.round_cents(invoice.total / 2), paid_on, key)
-    invoices.settle(invoice)
-    invoice.updated = _updated(paid_on if status == "PAID" else day, rng.randint(0, 600))
-    invoice.search_text = invoices.search_text(invoice)
-    return invoice
+
+
+def _set_lines(row: Invoice | CreditNote, lines: list[dict[str, Any]]) -> None:
+    row.document["LineItems"] = lines
+    invoices.line_totals(row, lines)
+    if isinstance(row, Invoice):
+        invoices.settle(row)
 
 
 def _pay(invoice: Invoice, amount: Decimal, day: date, key: str) -> None:
-    invoice.amount_paid = amount
-    invoice.document["Payments"] = [
-        {
-            "PaymentID": str(stable_id(invoice.organisation.organisation_id, "payment", key)),
-            "Date": day.isoformat(),
-            "Amount": str(amount),
-            "CurrencyRate": str(invoice.currency_rate),
-        }
-    ]
+    payment_id = stable_id(invoice.organisation.organisation_id, "payment", key)
+    invoices.add_payment(invoice, amount, day, payment_id)
 
 
 def _invoices(
@@ -529,3 +550,266 @@ def _mark_roles() -> None:
     for kind, column in (("ACCREC", "is_customer"), ("ACCPAY", "is_supplier")):
         with_kind = Invoice.objects.filter(type=kind).values("contact_id")
         Contact.objects.filter(pk__in=with_kind, **{column: False}).update(**{column: True})
+
+
+# ------------------------------------------------------------- receivables relative to today
+#
+# The invoices above are dated in a fixed past; these are dated relative to the day of seeding
+# (in the organisation's timezone), so that every ageing bucket has invoices whenever the demo
+# runs: not yet due, 1-30 (including due exactly 30 days ago), 31-60 (including exactly 31),
+# 61-90 and over 90 days past DueDate, part paid ones, recently paid ones (FullyPaidOnDate) and
+# credit notes. Ids derive from each row's key, so seeding again on a later day adds nothing.
+
+CREDIT_LINES = (
+    ("Service credit", "1", "250.00", "200"),
+    ("Returned hardware kit", "1", "349.95", "210"),
+    ("Discount on training", "1", "450.00", "260"),
+    ("Goodwill credit", "1", "1000.00", "200"),
+)
+PURCHASE_CREDIT_LINES = (
+    ("Freight overcharge", "1", "85.00", "425"),
+    ("Returned office supplies", "2", "129.90", "453"),
+)
+
+
+@dataclass(frozen=True)
+class DatedInvoice:
+    """An invoice (ACCREC) or bill (ACCPAY) dated `past_due + 30` days before today and due 30
+    days after its date. `paid` is the fraction of Total paid `paid_after` days after the date
+    ("1": paid in full, so PAID with FullyPaidOnDate)."""
+
+    key: str
+    contact: str
+    past_due: int
+    line: int
+    kind: str = "ACCREC"
+    quantity: str = ""
+    paid: str = "0"
+    paid_after: int = 20
+    currency: str = ""
+    status: str = "AUTHORISED"
+
+
+@dataclass(frozen=True)
+class DatedCreditNote:
+    """A credit note dated `days_ago` before today; `allocations` apply a fraction of its total
+    to seeded invoices (by key) on its date; `refunded` pays out the remaining credit."""
+
+    key: str
+    contact: str
+    days_ago: int
+    line: int
+    kind: str = "ACCRECCREDIT"
+    status: str = "AUTHORISED"
+    allocations: tuple[tuple[str, str], ...] = ()
+    refunded: bool = False
+    currency: str = ""
+
+
+DATED_INVOICES = {
+    AU_TENANT_ID: (
+        DatedInvoice("obrien:current", "obrien", -10, 1),
+        DatedInvoice("obrien:due-today", "obrien", 0, 0),
+        DatedInvoice("obrien:1", "obrien", 1, 2),
+        DatedInvoice("obrien:30", "obrien", 30, 0, paid="0.4"),
+        DatedInvoice("obrien:31", "obrien", 31, 5),
+        DatedInvoice("obrien:45", "obrien", 45, 3, paid="0.5"),
+        DatedInvoice("obrien:60", "obrien", 60, 2),
+        DatedInvoice("obrien:61", "obrien", 61, 0),
+        DatedInvoice("obrien:90", "obrien", 90, 4),
+        DatedInvoice("obrien:91", "obrien", 91, 5),
+        DatedInvoice("obrien:150", "obrien", 150, 1, paid="0.25", paid_after=60),
+        DatedInvoice("obrien:usd-20", "obrien", 20, 3, currency="USD"),
+        DatedInvoice("obrien:usd-75", "obrien", 75, 0, currency="USD", paid="0.5"),
+        DatedInvoice("obrien:draft", "obrien", -25, 2, status="DRAFT"),
+        DatedInvoice("obrien:paid-1", "obrien", 170, 0, paid="1", paid_after=12),
+        DatedInvoice("obrien:paid-2", "obrien", 120, 2, paid="1", paid_after=25),
+        DatedInvoice("obrien:paid-3", "obrien", 60, 3, paid="1", paid_after=33),
+        DatedInvoice("obrien:paid-4", "obrien", 20, 5, paid="1", paid_after=41),
+        DatedInvoice("obrien:voided", "obrien", 40, 1, status="VOIDED"),
+        DatedInvoice("marine:5", "marine", 5, 1),
+        DatedInvoice("marine:33", "marine", 33, 0, paid="0.5"),
+        DatedInvoice("marine:95", "marine", 95, 3),
+        DatedInvoice("marine:paid", "marine", 40, 4, paid="1", paid_after=28),
+        DatedInvoice("young-bros:bill-current", "young-bros", -5, 0, kind="ACCPAY"),
+        DatedInvoice("young-bros:bill-15", "young-bros", 15, 1, kind="ACCPAY", quantity="12"),
+        DatedInvoice("young-bros:bill-40", "young-bros", 40, 3, kind="ACCPAY", paid="0.5"),
+        DatedInvoice("young-bros:bill-75", "young-bros", 75, 2, kind="ACCPAY"),
+        DatedInvoice("young-bros:bill-120", "young-bros", 120, 3, kind="ACCPAY"),
+        DatedInvoice("young-bros:30", "young-bros", 30, 5),
+        DatedInvoice("young-bros:31", "young-bros", 31, 0),
+    ),
+    NZ_TENANT_ID: (
+        DatedInvoice("cafe:current", "cafe-umlaut", -3, 0),
+        DatedInvoice("cafe:12", "cafe-umlaut", 12, 2, paid="0.3"),
+        DatedInvoice("cafe:30", "cafe-umlaut", 30, 5),
+        DatedInvoice("cafe:31", "cafe-umlaut", 31, 1),
+        DatedInvoice("cafe:70", "cafe-umlaut", 70, 3),
+        DatedInvoice("cafe:100", "cafe-umlaut", 100, 4, paid="0.5"),
+        DatedInvoice("cafe:aud-8", "cafe-umlaut", 8, 0, currency="AUD"),
+        DatedInvoice("cafe:gbp-50", "cafe-umlaut", 50, 2, currency="GBP"),
+        DatedInvoice("cafe:paid-1", "cafe-umlaut", 200, 1, paid="1", paid_after=9),
+        DatedInvoice("cafe:paid-2", "cafe-umlaut", 90, 2, paid="1", paid_after=30),
+        DatedInvoice("cafe:paid-3", "cafe-umlaut", 20, 0, paid="1", paid_after=45),
+        DatedInvoice("tasman:bill-10", "tasman-freight", 10, 0, kind="ACCPAY"),
+        DatedInvoice("tasman:bill-95", "tasman-freight", 95, 3, kind="ACCPAY", paid="0.5"),
+        DatedInvoice("tasman:61", "tasman-freight", 61, 4),
+    ),
+}
+
+CREDIT_NOTES = {
+    AU_TENANT_ID: (
+        DatedCreditNote("obrien:open", "obrien", 8, 0),
+        DatedCreditNote("obrien:part", "obrien", 20, 3, allocations=(("obrien:45", "0.5"),)),
+        DatedCreditNote("obrien:applied", "obrien", 50, 2, status="PAID",
+                        allocations=(("obrien:150", "1"),)),
+        DatedCreditNote("obrien:split", "obrien", 15, 1, status="PAID",
+                        allocations=(("obrien:61", "0.6"), ("obrien:91", "0.4"))),
+        DatedCreditNote("obrien:voided", "obrien", 35, 1, status="VOIDED"),
+        DatedCreditNote("obrien:draft", "obrien", 2, 0, status="DRAFT"),
+        DatedCreditNote("obrien:usd", "obrien", 18, 0, currency="USD"),
+        DatedCreditNote("city-agency:open", "city-agency", 25, 3),
+        DatedCreditNote("city-agency:refunded", "city-agency", 140, 1, status="PAID",
+                        refunded=True),
+        DatedCreditNote("city-agency:voided", "city-agency", 70, 0, status="VOIDED"),
+        DatedCreditNote("marine:applied", "marine", 30, 0, status="PAID",
+                        allocations=(("marine:33", "1"),)),
+        DatedCreditNote("young-bros:supplier-open", "young-bros", 12, 0, kind="ACCPAYCREDIT"),
+        DatedCreditNote("young-bros:supplier-applied", "young-bros", 60, 1,
+                        kind="ACCPAYCREDIT", status="PAID",
+                        allocations=(("young-bros:bill-120", "1"),)),
+        DatedCreditNote("young-bros:customer", "young-bros", 5, 0),
+        DatedCreditNote("pacific-print:open", "pacific-print", 40, 1, kind="ACCPAYCREDIT"),
+    ),
+    NZ_TENANT_ID: (
+        DatedCreditNote("cafe:open", "cafe-umlaut", 6, 2),
+        DatedCreditNote("cafe:applied", "cafe-umlaut", 40, 0, status="PAID",
+                        allocations=(("cafe:70", "1"),)),
+        DatedCreditNote("cafe:voided", "cafe-umlaut", 22, 1, status="VOIDED"),
+        DatedCreditNote("tasman:supplier-open", "tasman-freight", 9, 1, kind="ACCPAYCREDIT"),
+    ),
+}  # fmt: skip
+
+
+def _stamp(day: date, offset_minutes: int = 0) -> datetime:
+    """When a dated row last changed: that day at 9:30 UTC, or now if that is still to come
+    (a day in the organisation's timezone may not have begun in UTC yet)."""
+    return min(_updated(day, offset_minutes), timezone.now())
+
+
+def _by_key(org: Organisation) -> dict[str, Contact]:
+    specs = next(
+        s["contacts"] for s in ORGANISATIONS if s["organisation_id"] == org.organisation_id
+    )
+    ids = {stable_id(org.organisation_id, "contact", spec.key): spec.key for spec in specs}
+    return {ids[c.contact_id]: c for c in Contact.objects.filter(contact_id__in=ids)}
+
+
+def _priced(org: Organisation, key: str, kind: str, index: int, quantity: str = "") -> list:
+    """One line item from the catalogue of the document's kind (a stable LineItemID)."""
+    catalogue = {
+        "ACCREC": SALES_LINES,
+        "ACCPAY": PURCHASE_LINES,
+        "ACCRECCREDIT": CREDIT_LINES,
+        "ACCPAYCREDIT": PURCHASE_CREDIT_LINES,
+    }[kind]
+    description, default_quantity, unit, account = catalogue[index]
+    raw = {"Description": description, "Quantity": quantity or default_quantity,
+           "UnitAmount": unit, "AccountCode": account,
+           "LineItemID": str(stable_id(org.organisation_id, "line", key))}  # fmt: skip
+    return [invoices.price_line(org, raw, kind, "Exclusive", 2, [])]
+
+
+def _dated_invoices(org: Organisation, specs: tuple[DatedInvoice, ...], today: date) -> None:
+    """The invoices and bills dated relative to today (numbered INV-8001 on in each tenant)."""
+    contacts_by_key = _by_key(org)
+    rows, sales = [], 8000
+    for spec in specs:
+        due = today - timedelta(days=spec.past_due)
+        day = due - timedelta(days=30)
+        if spec.kind == "ACCREC":
+            sales += 1
+            number = f"INV-{sales}"
+        else:
+            number = f"{spec.contact[:3].upper()}-B{spec.past_due + 500:03d}"
+        invoice = _new_invoice(
+            org,
+            contacts_by_key[spec.contact],
+            f"dated:{spec.key}",
+            kind=spec.kind,
+            status=spec.status,
+            day=day,
+            number=number,
+            currency=spec.currency or org.base_currency,
+        )
+        _set_lines(invoice, _priced(org, spec.key, spec.kind, spec.line, spec.quantity))
+        paid_on = min(day + timedelta(days=spec.paid_after), today)
+        if Decimal(spec.paid):
+            amount = invoices.round_cents(invoice.total * Decimal(spec.paid))
+            _pay(invoice, amount, paid_on, f"dated:{spec.key}")
+        invoices.settle(invoice)
+        invoice.updated = _stamp(paid_on if invoice.amount_paid else day)
+        invoice.search_text = invoices.search_text(invoice)
+        rows.append(invoice)
+    Invoice.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _credit_notes(org: Organisation, specs: tuple[DatedCreditNote, ...], today: date) -> None:
+    """Credit notes dated relative to today, with their allocations (made once, when the
+    credit note is first seeded); sales ones numbered CN-8001 on."""
+    contacts_by_key = _by_key(org)
+    existing = set(CreditNote.objects.values_list("credit_note_id", flat=True))
+    number = 8000
+    for spec in specs:
+        number += spec.kind == "ACCRECCREDIT"
+        note_id = stable_id(org.organisation_id, "credit-note", spec.key)
+        if note_id in existing:
+            continue
+        day = today - timedelta(days=spec.days_ago)
+        currency = spec.currency or org.base_currency
+        note = CreditNote(
+            organisation=org,
+            credit_note_id=note_id,
+            contact=contacts_by_key[spec.contact],
+            type=spec.kind,
+            status="AUTHORISED" if spec.allocations or spec.refunded else spec.status,
+            number=f"CN-{number}" if spec.kind == "ACCRECCREDIT" else f"SC-{spec.days_ago:04d}",
+            reference=f"Credit for {spec.key.split(':')[1]}" if spec.kind == "ACCRECCREDIT" else "",
+            date=day,
+            currency=currency,
+            currency_rate=invoices.currency_rate(org, currency),
+            sent_to_contact=spec.status in ("AUTHORISED", "PAID"),
+            updated=_stamp(day),
+            document={},
+        )
+        _set_lines(note, _priced(org, spec.key, spec.kind, spec.line))
+        creditnotes.settle(note, Decimal("0"))
+        if spec.refunded:
+            _refund(note, day + timedelta(days=7), spec.key)
+        note.search_text = invoices.search_text(note)
+        note.save()
+        for invoice_key, fraction in spec.allocations:
+            invoice = Invoice.objects.get(
+                invoice_id=stable_id(org.organisation_id, "invoice", f"dated:{invoice_key}")
+            )
+            amount = invoices.round_cents(note.total * Decimal(fraction))
+            if spec.status == "PAID" and invoice_key == spec.allocations[-1][0]:
+                amount = note.remaining_credit  # the last allocation uses up the credit
+            creditnotes.allocate(
+                note,
+                invoice,
+                amount,
+                day,
+                allocation_id=stable_id(note_id, "allocation", invoice_key),
+                when=_stamp(day, 5),
+            )
+
+
+def _refund(note: CreditNote, day: date, key: str) -> None:
+    """Pay the credit note's remaining credit back to the contact (a cash refund)."""
+    refund_id = stable_id(note.organisation.organisation_id, "refund", key)
+    note.document["Payments"] = [
+        invoices.payment_record(refund_id, day, note.remaining_credit, note.currency_rate)
+    ]
+    note.remaining_credit = Decimal("0.00")
+    note.status, note.fully_paid_on_date, note.updated = "PAID", day, _stamp(day)

@@ -28,6 +28,12 @@ urlpatterns = [
     path("api.xro/2.0/contacts/<str:contact_id>", accounting.contact_item),
     path("api.xro/2.0/invoices", accounting.invoice_collection),
     path("api.xro/2.0/invoices/<str:invoice_id>", accounting.invoice_item),
+    path("api.xro/2.0/creditnotes", accounting.credit_note_collection),
+    path("api.xro/2.0/creditnotes/<str:credit_note_id>", accounting.credit_note_item),
+    path(
+        "api.xro/2.0/creditnotes/<str:credit_note_id>/allocations",
+        accounting.credit_note_allocations,
+    ),
     # go.xero.com: deep links into Xero's web app (a read-only page per record).
     path("organisationlogin/default.aspx", web.deep_link, name="sandbox_deep_link"),
     # The sandbox's own control page (developer tool, never deployed).

@@ -27,11 +27,11 @@ from django.db import transaction
 from django.db.models import F
 
 from sandbox import dbguard, knobs
-from sandbox.models import Knobs
+from sandbox.models import CreditNote, Knobs
 
 log = logging.getLogger(__name__)
 
-CATEGORIES = {"CONTACT": "Contacts", "INVOICE": "Invoices"}
+CATEGORIES = {"CONTACT": "Contacts", "INVOICE": "Invoices", "CREDITNOTE": "CreditNotes"}
 EVENT_TYPES = ("CREATE", "UPDATE")
 TIMEOUT_SECONDS = 5
 
@@ -79,13 +79,17 @@ def event(
     *,
     base_url: str | None = None,
     when: datetime | None = None,
+    data: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One thin event: which record of which tenant was created or updated."""
+    """One thin event: which record of which tenant was created or updated.
+
+    A CREDITNOTE event also carries the credit note's `data` (Type and Status), as Xero's do;
+    without `data` they are read from the sandbox's credit note, if it has one by that id."""
     if category not in CATEGORIES or event_type not in EVENT_TYPES:
         raise ValueError(f"Unsupported event {category} {event_type}")
     base = (base_url or settings.XERO_API_URL).rstrip("/")
     moment = (when or datetime.now(UTC)).astimezone(UTC)
-    return {
+    body = {
         "resourceUrl": f"{base}/api.xro/2.0/{CATEGORIES[category]}/{resource_id}",
         "resourceId": str(resource_id),
         "eventDateUtc": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}",
@@ -94,6 +98,21 @@ def event(
         "tenantId": str(tenant_id),
         "tenantType": "ORGANISATION",
     }
+    if category == "CREDITNOTE":
+        data = data or _credit_note_data(resource_id)
+        if data:
+            body["data"] = {"Type": data["Type"], "Status": data["Status"]}
+    return body
+
+
+def _credit_note_data(resource_id: uuid.UUID | str) -> dict[str, str] | None:
+    try:
+        key = uuid.UUID(str(resource_id))
+    except ValueError:
+        return None
+    with dbguard.guard():
+        row = CreditNote.objects.filter(credit_note_id=key).values("type", "status").first()
+    return {"Type": row["type"], "Status": row["status"]} if row else None
 
 
 def payload(events: Sequence[dict[str, Any]], *, first_sequence: int | None = None) -> dict:

@@ -19,6 +19,8 @@ def canonical_path(path: str) -> str:
     parts = path.split("/")
     if len(parts) > 3 and parts[1].lower() == "api.xro" and parts[2] == "2.0":
         parts[1], parts[3] = "api.xro", parts[3].lower()
+        if len(parts) > 5:  # a sub-resource: /CreditNotes/{id}/Allocations
+            parts[5] = parts[5].lower()
     elif len(parts) > 1 and parts[1].lower() == "connections":
         parts[1] = "connections"
     return "/".join(parts)

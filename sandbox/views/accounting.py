@@ -1,4 +1,5 @@
-"""The Accounting API endpoints under /api.xro/2.0: Organisation, Contacts, Invoices.
+"""The Accounting API endpoints under /api.xro/2.0: Organisation, Contacts, Invoices,
+CreditNotes (and their Allocations).
 
 https://developer.xero.com/documentation/api/accounting/overview
 Every view runs behind `gateway.accounting`, which authenticates, checks the tenant and the rate
@@ -14,10 +15,11 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils import timezone
 
-from sandbox import contacts, invoices, organisations, query, webhooks, wire
+from sandbox import contacts, creditnotes, invoices, organisations, query, webhooks, wire
 from sandbox.gateway import ApiContext, accounting, body
-from sandbox.models import Contact, Invoice
+from sandbox.models import Contact, CreditNote, Invoice
 from sandbox.where import QueryParseError
 
 SETTINGS_READ = {"accounting.settings", "accounting.settings.read"}
@@ -108,13 +110,20 @@ def _find_contact(ctx: ApiContext, key: str) -> Contact | None:
         return rows.filter(contact_number=key).first()
 
 
-def _list_contacts(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+def _list_params(
+    request: HttpRequest, fields: dict, entity: str, order: tuple[str, ...]
+) -> query.ListParams | HttpResponse:
+    """The list parameters of a GET, or Xero's 400 for a `where` or `order` it cannot parse."""
     try:
-        params = query.parse_params(
-            request.GET, request.headers, contacts.FIELDS, "Contact", ("name",)
-        )
+        return query.parse_params(request.GET, request.headers, fields, entity, order)
     except QueryParseError as exc:
         return wire.query_parse_exception(exc.message)
+
+
+def _list_contacts(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    params = _list_params(request, contacts.FIELDS, "Contact", ("name",))
+    if isinstance(params, HttpResponse):
+        return params
     rows = Contact.objects.filter(organisation=ctx.organisation)
     if not query.flag(request.GET, "includeArchived"):
         rows = rows.filter(status="ACTIVE")
@@ -220,10 +229,7 @@ def invoice_item(request: HttpRequest, ctx: ApiContext, invoice_id: str) -> Http
     if invoice is None:
         return wire.not_found()
     if request.method == "GET":
-        data = invoices.serialize(
-            invoice, invoices.full_contact(invoice), unit_places=_unit_places(request)
-        )
-        return wire.json_response(wire.envelope(Invoices=[data]))
+        return wire.json_response(wire.envelope(Invoices=[_invoice_in_full(invoice, request)]))
     if request.method == "POST":
         elements = _elements(request, "Invoices")
         if isinstance(elements, HttpResponse):
@@ -247,12 +253,9 @@ def _find_invoice(ctx: ApiContext, key: str) -> Invoice | None:
 
 
 def _list_invoices(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
-    try:
-        params = query.parse_params(
-            request.GET, request.headers, invoices.FIELDS, "Invoice", ("date", "number")
-        )
-    except QueryParseError as exc:
-        return wire.query_parse_exception(exc.message)
+    params = _list_params(request, invoices.FIELDS, "Invoice", ("date", "number"))
+    if isinstance(params, HttpResponse):
+        return params
     rows = Invoice.objects.filter(organisation=ctx.organisation).defer("search_text")
     for name, column in (("IDs", "invoice_id__in"), ("ContactIDs", "contact__contact_id__in")):
         ids = query.id_list(request.GET, name)
@@ -271,6 +274,8 @@ def _list_invoices(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
     page = query.paginate(rows, params)
     unit_places = _unit_places(request)
     references = _contact_references({invoice.contact_id for invoice in page.rows})
+    credited = [i.pk for i in page.rows if i.amount_credited] if not params.summary_only else []
+    applied = creditnotes.applied(credited) if credited else {}
     items = [
         invoices.serialize(
             invoice,
@@ -278,6 +283,7 @@ def _list_invoices(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
             lines=params.page is not None,
             summary=params.summary_only,
             unit_places=unit_places,
+            credit_notes=applied.get(invoice.pk),
         )
         for invoice in page.rows
     ]
@@ -293,7 +299,6 @@ def _contact_references(pks: set[int]) -> dict[int, dict[str, Any]]:
 def _save_invoices(
     request: HttpRequest, ctx: ApiContext, outcomes: list[invoices.Outcome]
 ) -> HttpResponse:
-    unit_places = _unit_places(request)
     return _save(
         request,
         ctx,
@@ -301,13 +306,18 @@ def _save_invoices(
         collection="Invoices",
         category="INVOICE",
         store=_store_invoice,
-        render=lambda o: {
-            **invoices.serialize(
-                o.invoice, invoices.full_contact(o.invoice), unit_places=unit_places
-            ),
-            "StatusAttributeString": "OK",
-        },
+        render=lambda o: {**_invoice_in_full(o.invoice, request), "StatusAttributeString": "OK"},
         error=invoices.error_element,
+    )
+
+
+def _invoice_in_full(invoice: Invoice, request: HttpRequest) -> dict[str, Any]:
+    """An invoice as a single GET or a create/update answers it: full contact, credit notes."""
+    return invoices.serialize(
+        invoice,
+        invoices.full_contact(invoice),
+        unit_places=_unit_places(request),
+        credit_notes=creditnotes.applied([invoice.pk]).get(invoice.pk),
     )
 
 
@@ -316,3 +326,158 @@ def _store_invoice(outcome: invoices.Outcome) -> uuid.UUID:
     invoices.mark_contact_roles(outcome.invoice)
     outcome.invoice.contact.refresh_from_db()
     return outcome.invoice.invoice_id
+
+
+# ------------------------------------------------------------------------------- CreditNotes
+
+
+@accounting(read=INVOICES_READ, write=INVOICES_WRITE)
+def credit_note_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /CreditNotes (list), PUT /CreditNotes (create), POST /CreditNotes (create or update)."""
+    if request.method == "GET":
+        return _list_credit_notes(request, ctx)
+    if request.method in ("PUT", "POST"):
+        elements = _elements(request, "CreditNotes")
+        if isinstance(elements, HttpResponse):
+            return elements
+        outcomes = creditnotes.validate_batch(
+            ctx.organisation, elements, unit_places=_unit_places(request)
+        )
+        return _save_credit_notes(request, ctx, outcomes)
+    return HttpResponseNotAllowed(["GET", "PUT", "POST"])
+
+
+@accounting(read=INVOICES_READ, write=INVOICES_WRITE)
+def credit_note_item(request: HttpRequest, ctx: ApiContext, credit_note_id: str) -> HttpResponse:
+    """GET /CreditNotes/{CreditNoteID or number} and POST /CreditNotes/{CreditNoteID} (update)."""
+    note = creditnotes.find(ctx.organisation, credit_note_id)
+    if note is None:
+        return wire.not_found()
+    if request.method == "GET":
+        data = _credit_note_in_full(note, request)
+        return wire.json_response(wire.envelope(CreditNotes=[data]))
+    if request.method == "POST":
+        elements = _elements(request, "CreditNotes")
+        if isinstance(elements, HttpResponse):
+            return elements
+        outcomes = creditnotes.validate_batch(
+            ctx.organisation, elements[:1], unit_places=_unit_places(request), path_note=note
+        )
+        return _save_credit_notes(request, ctx, outcomes)
+    return HttpResponseNotAllowed(["GET", "POST"])
+
+
+def _list_credit_notes(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    params = _list_params(request, creditnotes.FIELDS, "CreditNote", ("date", "number"))
+    if isinstance(params, HttpResponse):
+        return params
+    rows = CreditNote.objects.filter(organisation=ctx.organisation).defer("search_text")
+    if params.modified_since:
+        rows = rows.filter(updated__gt=params.modified_since)
+    page = query.paginate(rows, params)
+    references = _contact_references({note.contact_id for note in page.rows})
+    allocations = creditnotes.allocations_by_note(page.rows)
+    items = [
+        creditnotes.serialize(
+            note,
+            references[note.contact_id],
+            allocations.get(note.pk, ()),
+            lines=params.page is not None,
+            unit_places=_unit_places(request),
+        )
+        for note in page.rows
+    ]
+    return wire.json_response(_listing("CreditNotes", items, page.pagination))
+
+
+def _credit_note_in_full(note: CreditNote, request: HttpRequest) -> dict[str, Any]:
+    allocations = creditnotes.allocations_by_note([note]).get(note.pk, ())
+    return creditnotes.serialize(
+        note, creditnotes.full_contact(note), allocations, unit_places=_unit_places(request)
+    )
+
+
+def _save_credit_notes(
+    request: HttpRequest, ctx: ApiContext, outcomes: list[creditnotes.Outcome]
+) -> HttpResponse:
+    return _save(
+        request,
+        ctx,
+        outcomes,
+        collection="CreditNotes",
+        category="CREDITNOTE",
+        store=_store_credit_note,
+        render=lambda o: {
+            **_credit_note_in_full(o.invoice, request),
+            "StatusAttributeString": "OK",
+        },
+        error=creditnotes.error_element,
+    )
+
+
+def _store_credit_note(outcome: creditnotes.Outcome) -> uuid.UUID:
+    outcome.invoice.save()
+    return outcome.invoice.credit_note_id
+
+
+@accounting(read=INVOICES_READ, write=INVOICES_WRITE)
+def credit_note_allocations(
+    request: HttpRequest, ctx: ApiContext, credit_note_id: str
+) -> HttpResponse:
+    """PUT /CreditNotes/{CreditNoteID}/Allocations: apply credit to invoices of the contact."""
+    if request.method != "PUT":
+        return HttpResponseNotAllowed(["PUT"])
+    note = creditnotes.find(ctx.organisation, credit_note_id)
+    if note is None:
+        return wire.not_found()
+    elements = _elements(request, "Allocations")
+    if isinstance(elements, HttpResponse):
+        return elements
+    with transaction.atomic():
+        made, failing = [], []
+        for element in elements:
+            invoice, amount, day, errors = _allocation_request(ctx, element)
+            errors = errors or creditnotes.allocation_errors(note, invoice, amount)
+            if errors:
+                failing.append(_allocation_error(element, errors))
+                continue
+            made.append(creditnotes.allocate(note, invoice, amount, day))
+        if failing:
+            transaction.set_rollback(True)
+            return wire.validation_exception(failing)
+        base = _base_url(request)
+        org_id = ctx.organisation.organisation_id
+        webhooks.notify(org_id, "CREDITNOTE", [(note.credit_note_id, "UPDATE")], base_url=base)
+        changed = [(a.invoice.invoice_id, "UPDATE") for a in made]
+        webhooks.notify(org_id, "INVOICE", changed, base_url=base)
+    reference = {"CreditNoteID": str(note.credit_note_id), "ID": str(note.credit_note_id)}
+    items = [
+        {**creditnotes.allocation_item(a), "CreditNote": {**reference, "LineItems": []}}
+        for a in made
+    ]
+    return wire.json_response(wire.envelope(Allocations=items))
+
+
+def _allocation_request(
+    ctx: ApiContext, element: Any
+) -> tuple[Invoice | None, Any, Any, list[str]]:
+    """The invoice, amount and date one submitted allocation names, or its errors."""
+    if not isinstance(element, dict):
+        return None, None, None, ["An allocation must be a JSON object."]
+    given = element.get("Invoice")
+    key = given.get("InvoiceID") if isinstance(given, dict) else None
+    invoice = _find_invoice(ctx, str(key)) if key else None
+    try:
+        amount = wire.money(wire.parse_decimal(element.get("Amount")))
+    except ValueError:
+        return invoice, None, None, ["Allocation Amount must be a number."]
+    try:
+        day = wire.parse_date(element["Date"]) if element.get("Date") else None
+    except ValueError:
+        return invoice, amount, None, ["Date is not a valid date."]
+    return invoice, amount, day or timezone.now().date(), []
+
+
+def _allocation_error(element: Any, errors: list[str]) -> dict[str, Any]:
+    echoed = wire.scrub(dict(element)) if isinstance(element, dict) else {}
+    return {**echoed, "ValidationErrors": [{"Message": message} for message in errors]}

@@ -1,12 +1,15 @@
 """The sandbox's control page at /sandbox/: a developer tool, never deployed, no login.
 
 It shows the seeded tenants and connections, edits the knobs, resets the rate-limit counters,
-seeds data, and sends signed webhooks or the intent-to-receive probe to a receiver.
+seeds data, raises credit notes and records payments as a bookkeeper would in Xero (announced by
+webhook when the webhook knobs are set), and sends signed webhooks or the intent-to-receive
+probe to a receiver.
 """
 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -16,8 +19,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonR
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox import dbguard, knobs, seed, webhooks
-from sandbox.models import App, Connection, Contact, Invoice, Organisation, XeroUser
+from sandbox import actions, dbguard, knobs, seed, webhooks
+from sandbox.models import App, Connection, Contact, CreditNote, Invoice, Organisation, XeroUser
 from sandbox.ratelimit import LIMITER
 
 NUMERIC_KNOBS = (
@@ -61,6 +64,7 @@ def _context(result: str) -> dict[str, Any]:
         "organisations": Organisation.objects.annotate(
             contact_count=Count("contact", distinct=True),
             invoice_count=Count("invoice", distinct=True),
+            credit_note_count=Count("creditnote", distinct=True),
         ),
         "apps": App.objects.all(),
         "users": XeroUser.objects.prefetch_related("organisations"),
@@ -85,6 +89,10 @@ def _run(action: str, request: HttpRequest) -> tuple[str, bool]:
         with dbguard.guard():
             summary = seed.seed(big_customer_invoices=count)
         return f"Seeded: {summary}.", True
+    if action == "credit_note":
+        return _raise_credit_note(request)
+    if action == "payment":
+        return _record_payment(request)
     if action == "webhook":
         return _send_webhook(request)
     if action == "intent":
@@ -117,12 +125,90 @@ def _save_knobs(data: Any) -> tuple[str, bool]:
     return "Knobs saved.", True
 
 
+def _amount(value: str | None) -> Decimal | None:
+    try:
+        amount = Decimal((value or "").strip())
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _tenant_invoice(tenant: Organisation, number: str) -> Invoice | None:
+    rows = Invoice.objects.filter(organisation=tenant)
+    key = _uuid(number)
+    return (rows.filter(invoice_id=key) if key else rows.filter(number=number)).first()
+
+
+def _raise_credit_note(request: HttpRequest) -> tuple[str, bool]:
+    data = request.POST
+    amount = _amount(data.get("amount"))
+    number = data.get("invoice", "").strip()
+    with dbguard.guard():
+        tenant = Organisation.objects.filter(organisation_id=_uuid(data.get("tenant"))).first()
+        if tenant is None or amount is None or amount <= 0:
+            return "Give a tenant, a contact and an amount above 0.", False
+        name = data.get("contact", "").strip()
+        contact = Contact.objects.filter(organisation=tenant, name__iexact=name).first()
+        if contact is None:
+            return f"{tenant.name} has no contact named {name!r}.", False
+        invoice = _tenant_invoice(tenant, number) if number else None
+        if number and invoice is None:
+            return f"{tenant.name} has no invoice {number}.", False
+        try:
+            raised = actions.raise_credit_note(
+                tenant,
+                contact,
+                amount,
+                kind=data.get("type", "ACCRECCREDIT"),
+                allocate_to=invoice,
+                base_url=_base(request),
+            )
+        except actions.ActionError as exc:
+            return f"Not raised: {exc}", False
+    note = raised.credit_note
+    applied = f", {note.total - note.remaining_credit} allocated to {invoice}" if invoice else ""
+    return (
+        f"Raised {note.type} {note.number or note.credit_note_id} for {contact.name}: "
+        f"{note.currency} {note.total}{applied}.",
+        True,
+    )
+
+
+def _record_payment(request: HttpRequest) -> tuple[str, bool]:
+    data = request.POST
+    given = data.get("amount", "").strip()
+    amount = _amount(given) if given else None
+    if given and amount is None:
+        return "The amount must be a number.", False
+    with dbguard.guard():
+        tenant = Organisation.objects.filter(organisation_id=_uuid(data.get("tenant"))).first()
+        number = data.get("invoice", "").strip()
+        invoice = _tenant_invoice(tenant, number) if tenant and number else None
+        if invoice is None:
+            return "Give a tenant and one of its invoice numbers.", False
+        try:
+            actions.pay_invoice(invoice, amount, base_url=_base(request))
+        except actions.ActionError as exc:
+            return f"Not paid: {exc}", False
+    return (
+        f"Paid {invoice}: {invoice.status}, {invoice.currency} {invoice.amount_due} still due.",
+        True,
+    )
+
+
+def _base(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _latest_resource(tenant: Organisation, category: str) -> uuid.UUID | None:
-    model = Contact if category == "CONTACT" else Invoice
+    model = {"CONTACT": Contact, "INVOICE": Invoice, "CREDITNOTE": CreditNote}.get(category)
+    if model is None:
+        return None
     row = model.objects.filter(organisation=tenant).order_by("-updated", "-pk").first()
     if row is None:
         return None
-    return row.contact_id if category == "CONTACT" else row.invoice_id
+    column = {"CONTACT": "contact_id", "INVOICE": "invoice_id"}.get(category, "credit_note_id")
+    return getattr(row, column)
 
 
 def _send_webhook(request: HttpRequest) -> tuple[str, bool]:
@@ -136,11 +222,10 @@ def _send_webhook(request: HttpRequest) -> tuple[str, bool]:
         resource = _uuid(data.get("resource_id")) or _latest_resource(tenant, category)
         if resource is None:
             return "That tenant has no such record to announce.", False
-        base = request.build_absolute_uri("/").rstrip("/")
         try:
             events = [
                 webhooks.event(
-                    tenant.organisation_id, category, resource, event_type, base_url=base
+                    tenant.organisation_id, category, resource, event_type, base_url=_base(request)
                 )
             ]
         except ValueError as exc:

@@ -3,7 +3,9 @@
 https://developer.xero.com/documentation/api-guides/deep-link-xero
 `/organisationlogin/default.aspx?shortcode={ShortCode}&redirecturl={path}` with path
 `/Contacts/View/{ContactID}`, `/AccountsReceivable/View.aspx?InvoiceID={InvoiceID}` (a sales
-invoice) or `/AccountsPayable/Edit.aspx?InvoiceID={InvoiceID}` (a bill). Xero signs the person in
+invoice), `/AccountsPayable/Edit.aspx?InvoiceID={InvoiceID}` (a bill) or
+`/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={CreditNoteID}` (a credit note; Accounts
+Payable for a purchase one). Xero signs the person in
 to the organisation with that short code and shows the record; the sandbox has no sign-in, so it
 shows a read-only page with the record's key fields, or a 404 page when the short code, the path
 or the id does not name a record of that organisation. No cookies, no forms.
@@ -22,13 +24,17 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox import dbguard
-from sandbox.models import Contact, Invoice, Organisation
+from sandbox.models import Contact, CreditNote, Invoice, Organisation
 
 CONTACT_PATH = re.compile(r"^/contacts/view/(?P<id>[^/?#]+)/?$", re.IGNORECASE)
 # Path (lower case) -> the invoice type it shows.
 INVOICE_PATHS = {
     "/accountsreceivable/view.aspx": "ACCREC",
     "/accountspayable/edit.aspx": "ACCPAY",
+}
+CREDIT_NOTE_PATHS = {
+    "/accountsreceivable/viewcreditnote.aspx": "ACCRECCREDIT",
+    "/accountspayable/viewcreditnote.aspx": "ACCPAYCREDIT",
 }
 STATUS_LABELS = {
     "DRAFT": "Draft",
@@ -86,10 +92,15 @@ def _record(organisation: Organisation, target: str) -> dict[str, Any] | None:
             else None
         )
         return _contact_context(contact) if contact else None
+    query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
+    if note_type := CREDIT_NOTE_PATHS.get(parts.path.lower()):
+        note_id = _uuid((query.get("creditnoteid") or [""])[0])
+        rows = CreditNote.objects.select_related("contact").filter(organisation=organisation)
+        note = rows.filter(credit_note_id=note_id, type=note_type).first() if note_id else None
+        return _invoice_context(note) if note else None
     invoice_type = INVOICE_PATHS.get(parts.path.lower())
     if invoice_type is None:
         return None
-    query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
     invoice_id = _uuid((query.get("invoiceid") or [""])[0])
     invoice = (
         Invoice.objects.select_related("contact")
@@ -140,9 +151,22 @@ def _address_lines(address: dict[str, Any]) -> list[str]:
     return [str(p) for p in (*lines, locality, address.get("Country")) if p]
 
 
-def _invoice_context(invoice: Invoice) -> dict[str, Any]:
-    is_bill = invoice.type == "ACCPAY"
-    heading = ("Bill" if is_bill else "Invoice") + (f" {invoice.number}" if invoice.number else "")
+def _invoice_context(invoice: Invoice | CreditNote) -> dict[str, Any]:
+    """The page of an invoice, a bill or (with its remaining credit) a credit note."""
+    is_bill = invoice.type.startswith("ACCPAY")
+    noun = {"ACCPAY": "Bill", "ACCREC": "Invoice"}.get(invoice.type, "Credit note")
+    heading = noun + (f" {invoice.number}" if invoice.number else "")
+    if isinstance(invoice, CreditNote):
+        amounts = [("Remaining credit", f"{invoice.remaining_credit:,.2f}")]
+    else:
+        amounts = [
+            ("Amount paid", f"{invoice.amount_paid:,.2f}"),
+            (
+                "Amount credited",
+                f"{invoice.amount_credited:,.2f}" if invoice.amount_credited else "",
+            ),
+            ("Amount due", f"{invoice.amount_due:,.2f}"),
+        ]
     fields = [
         ("From" if is_bill else "To", invoice.contact.name),
         # On a bill, the "Reference" Xero's web app shows is the API's InvoiceNumber.
@@ -154,8 +178,7 @@ def _invoice_context(invoice: Invoice) -> dict[str, Any]:
         ("Subtotal", f"{invoice.sub_total:,.2f}"),
         ("Total tax", f"{invoice.total_tax:,.2f}"),
         ("Total", f"{invoice.total:,.2f}"),
-        ("Amount paid", f"{invoice.amount_paid:,.2f}"),
-        ("Amount due", f"{invoice.amount_due:,.2f}"),
+        *amounts,
     ]
     lines = [
         {
@@ -169,7 +192,7 @@ def _invoice_context(invoice: Invoice) -> dict[str, Any]:
     ]
     return {
         "heading": heading,
-        "record_id": invoice.invoice_id,
+        "record_id": getattr(invoice, "invoice_id", None) or invoice.credit_note_id,
         "fields": [(label, value) for label, value in fields if value],
         "lines": lines,
     }

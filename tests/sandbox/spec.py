@@ -26,8 +26,16 @@ EXTRA_KEYS = {
     "Organisations": ENVELOPE,
     "Contacts": ENVELOPE,
     "Invoices": ENVELOPE,
+    "CreditNotes": ENVELOPE,
+    "Allocations": ENVELOPE,
     # Xero sends a readable twin of each invoice date, and empty ValidationErrors on lines.
     "Invoice": {"DateString": {"type": "string"}, "DueDateString": {"type": "string"}},
+    # ... and of credit note dates, with the CreditNoteID repeated as ID (the spec's examples).
+    "CreditNote": {
+        "ID": {"type": "string", "format": "uuid"},
+        "DateString": {"type": "string"},
+        "DueDateString": {"type": "string"},
+    },
     "LineItem": {"ValidationErrors": {"type": "array"}},
     # The token endpoint also answers with the granted scope (space-separated).
     "AccessToken": {"scope": {"type": "string"}},

@@ -113,3 +113,31 @@ def test_only_get(xero_sandbox) -> None:
         timeout=10,
     )
     assert answer.status_code == 405
+
+
+def test_a_credit_note_link_shows_the_credit_note(xero_sandbox) -> None:
+    from sandbox.models import CreditNote
+
+    note = CreditNote.objects.get(
+        credit_note_id=seed.stable_id(seed.AU_TENANT_ID, "credit-note", "obrien:part")
+    )
+    answer = open_link(
+        xero_sandbox, f"/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={note.credit_note_id}"
+    )
+    assert answer.status_code == 200
+    assert heading(answer) == f"Credit note {note.number}"
+    assert "Remaining credit" in answer.text and f"{note.remaining_credit:,.2f}" in answer.text
+    wrong_side = open_link(
+        xero_sandbox, f"/AccountsPayable/ViewCreditNote.aspx?creditNoteID={note.credit_note_id}"
+    )
+    assert wrong_side.status_code == 404
+    supplier = CreditNote.objects.filter(
+        organisation__organisation_id=seed.AU_TENANT_ID, type="ACCPAYCREDIT"
+    ).first()
+    path = f"/AccountsPayable/ViewCreditNote.aspx?creditNoteID={supplier.credit_note_id}"
+    assert heading(open_link(xero_sandbox, path)).startswith("Credit note")
+    credited = Invoice.objects.filter(
+        organisation__organisation_id=seed.AU_TENANT_ID, amount_credited__gt=0, type="ACCREC"
+    ).first()
+    page = open_link(xero_sandbox, f"/AccountsReceivable/View.aspx?InvoiceID={credited.invoice_id}")
+    assert "Amount credited" in page.text and f"{credited.amount_credited:,.2f}" in page.text
