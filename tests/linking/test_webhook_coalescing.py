@@ -80,7 +80,11 @@ def worker():
     queue = Worker()
     app.conf.task_always_eager = False  # the autouse _tasks_in_process fixture restores it
     with (
-        mock.patch.object(tasks.webhook_events, "delay", side_effect=tasks.webhook_events),
+        mock.patch.object(
+            tasks.webhook_events,
+            "apply_async",
+            side_effect=lambda args, countdown=None: tasks.webhook_events(*args),
+        ),
         mock.patch.object(tasks.webhook_flush, "apply_async", side_effect=queue.schedule),
     ):
         yield queue
