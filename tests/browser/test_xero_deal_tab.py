@@ -35,7 +35,12 @@ from tests.browser.test_xero_tab import (
     settled,
     xero_contact,
 )
-from tests.factories import OpportunityFactory, OpportunityLineItemFactory, ProjectFactory
+from tests.factories import (
+    OpportunityFactory,
+    OpportunityLineItemFactory,
+    ProjectFactory,
+    XeroLinkFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,8 +90,8 @@ def put_item(
 
 def item_link(record, connection, item: XeroInvoice) -> XeroLink:
     """A link as Link leaves it (Link itself is driven in its own tests)."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.INVOICE,
         xero_id=item.invoice_id,
@@ -572,8 +577,8 @@ def test_items_voided_deleted_or_gone_in_xero_are_shown_as_such(signed_in, conne
     draft = put_item(xero_api, city, "ACCREC", "DRAFT", "AUD", "50.00")
     for item in (authorised, draft):
         item_link(deal, connection, item)
-    gone = XeroLink.objects.create(
-        opportunity=deal,
+    gone = XeroLinkFactory(
+        record=deal,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.INVOICE,
         xero_id=uuid.uuid4(),

@@ -24,7 +24,7 @@ from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
 from tests.browser.conftest import sso_sign_in
-from tests.factories import ContactFactory, OrganizationFactory
+from tests.factories import ContactFactory, OrganizationFactory, XeroLinkFactory
 from tests.sandbox.helpers import api
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,8 +77,8 @@ def xero_contact(name: str) -> XeroContact:
 
 def link(record, connection, contact: XeroContact) -> XeroLink:
     """A link as Add Link leaves it (Add Link itself is driven in the first tests)."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=contact.contact_id,
@@ -806,8 +806,8 @@ def test_a_contact_archived_in_xero_says_so_and_offers_to_unlink(signed_in, conn
 def test_a_linked_contact_gone_from_xero_says_so_and_offers_to_unlink(signed_in, connection):
     page = signed_in
     org = OrganizationFactory(name="Vanished Pty")
-    XeroLink.objects.create(
-        organization=org,
+    XeroLinkFactory(
+        record=org,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=uuid.uuid4(),

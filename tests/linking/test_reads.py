@@ -31,7 +31,7 @@ from sandbox import seed
 from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
-from tests.factories import OpportunityFactory, OrganizationFactory
+from tests.factories import OpportunityFactory, OrganizationFactory, XeroLinkFactory
 from tests.sessions import sign_in_with_sso
 
 AU = seed.AU_TENANT_ID
@@ -147,8 +147,8 @@ def rows_of(contact: XeroContact) -> list[XeroInvoice]:
 
 def link(record, connection: XeroConnection, contact: XeroContact) -> XeroLink:
     """A link as Add Link leaves it."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=contact.contact_id,
@@ -158,8 +158,8 @@ def link(record, connection: XeroConnection, contact: XeroContact) -> XeroLink:
 
 def item_link(record, connection: XeroConnection, item: XeroInvoice) -> XeroLink:
     """An invoice link as Link leaves it."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.INVOICE,
         xero_id=item.invoice_id,

@@ -16,7 +16,7 @@ from linking import selectors
 from linking.models import XeroConnection
 from linking.records import RecordProfile, record_profile
 from linking.xero.types import Invoice
-from tests.factories import ContactFactory, OrganizationFactory
+from tests.factories import ContactFactory, OrganizationFactory, XeroConnectionFactory
 from tests.linking.conftest import requests_to
 from tests.xero_spec import example
 
@@ -389,7 +389,7 @@ INVOICE_ID = "4f7b9b7c-2f3e-4b8e-9a51-1d0c2a3b4c5d"
 @pytest.fixture
 def organisation(settings) -> XeroConnection:
     settings.XERO_WEB_URL = "https://go.xero.com"
-    return XeroConnection(tenant_name="Demo Company (NZ)", short_code="!mBdtL")
+    return XeroConnectionFactory.build(tenant_name="Demo Company (NZ)", short_code="!mBdtL")
 
 
 def test_the_contact_link_opens_the_contact_in_xero(organisation):

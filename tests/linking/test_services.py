@@ -14,7 +14,7 @@ from linking import services
 from linking.models import AuditEntry, XeroLink
 from linking.xero.errors import XeroError
 from linking.xero.types import InvoiceDraft, LineItem
-from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory
+from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory, XeroLinkFactory
 from tests.linking.conftest import TENANT_ID, requests_to
 from tests.xero_spec import example
 
@@ -83,8 +83,8 @@ def fields(sent: dict) -> dict:
 
 def linked(record, xero_id: str = KAT_ID, name: str = "Katherine Warren") -> XeroLink:
     """A link made earlier (straight in the database: no Xero call)."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=TENANT_ID,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=xero_id,
@@ -607,8 +607,8 @@ def test_deleting_a_record_deletes_its_links_and_never_calls_xero(xero, connecti
     opportunity = OpportunityFactory(organization=org, contact=person)
     linked(org)
     linked(person)
-    XeroLink.objects.create(
-        opportunity=opportunity,
+    XeroLinkFactory(
+        record=opportunity,
         tenant_id=TENANT_ID,
         xero_type=XeroLink.XeroType.INVOICE,
         xero_id=INVOICE_ID,

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from linking.models import XeroLink
-from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory
+from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory, XeroLinkFactory
 from tests.linking.conftest import make_connection
 from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
@@ -89,8 +89,8 @@ def test_a_xero_failure_while_linking_shows_xeros_words_and_links_nothing(sso_us
 def test_a_linked_contact_deleted_in_xero_offers_to_unlink(sso_user_client, xero):
     connection = make_connection()
     org = OrganizationFactory()
-    XeroLink.objects.create(
-        organization=org,
+    XeroLinkFactory(
+        record=org,
         tenant_id=connection.tenant_id,
         xero_type="contact",
         xero_id=KAT_ID,

@@ -17,6 +17,7 @@ from linking import tasks
 from linking.models import XeroConnection
 from linking.xero import budget, cache, client, reads
 from sandbox import seed
+from tests.factories import XeroConnectionFactory
 from tests.linking.conftest import make_connection
 
 AU = seed.AU_TENANT_ID
@@ -31,22 +32,18 @@ def nz_connection(xero_sandbox) -> XeroConnection:
     """A second connection, to Demo Company (NZ), with tokens from its own consent in the sandbox
     (as another Xero user, so that the AU connection's grant is left alone)."""
     minted = xero_sandbox.mint_tokens(email=seed.SELLER_EMAIL, tenant_ids=[NZ])
-    connection = XeroConnection(
+    return XeroConnectionFactory(
         tenant_id=NZ,
         connection_id=uuid.uuid4(),
         tenant_name="Demo Company (NZ)",
         base_currency="NZD",
         short_code=seed.NZ_SHORT_CODE,
         token_refreshed_at=timezone.now(),
-    )
-    connection.store_tokens(
         access_token=minted["access_token"],
         refresh_token=minted["refresh_token"],
         expires_at=timezone.now() + timedelta(seconds=int(minted["expires_in"])),
         scopes=minted["scope"].split(),
     )
-    connection.save()
-    return connection
 
 
 def tokens_of(connection: XeroConnection) -> tuple[str, str]:
