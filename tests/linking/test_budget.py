@@ -44,16 +44,20 @@ def organisation_route(xero):
 
 
 class FrozenClock:
-    """The `time` module as the budget sees it, at a time the test sets (sleeps stay real)."""
+    """time-machine's clock, stopped at `now` (a time the test sets): time.time() and datetime
+    say `now` everywhere; time.monotonic() and sleeps stay real."""
 
-    def __init__(self, now: float) -> None:
+    def __init__(self, time_machine, now: float) -> None:
+        self.time_machine = time_machine
         self.now = now
 
-    def time(self) -> float:
-        return self.now
+    @property
+    def now(self) -> float:
+        return time.time()
 
-    def __getattr__(self, name: str):
-        return getattr(time, name)
+    @now.setter
+    def now(self, value: float) -> None:
+        self.time_machine.move_to(value, tick=False)
 
 
 # A minute boundary: the budget's minutes are counted from the epoch.
@@ -62,10 +66,9 @@ assert MINUTE % 60 == 0
 
 
 @pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    frozen = FrozenClock(MINUTE)
-    monkeypatch.setattr(budget, "time", frozen)
-    return frozen
+def clock(time_machine) -> FrozenClock:
+    """Ask for it before `connection`: the token the connection stores is fresh at MINUTE."""
+    return FrozenClock(time_machine, MINUTE)
 
 
 def allowed(tenant: object = TENANT_ID) -> bool:
@@ -147,7 +150,7 @@ def test_calls_made_late_in_a_minute_hold_the_budget_early_in_the_next(settings,
 # ------------------------------------------------------------------------------- Xero's 429
 
 
-def test_a_429_blocks_every_later_call_for_retry_after_without_sending_it(xero, connection, clock):
+def test_a_429_blocks_every_later_call_for_retry_after_without_sending_it(clock, xero, connection):
     xero.expect_oneshot_request(ORGANISATION, method="GET").respond_with_data(
         status=429, headers={"Retry-After": "37", "X-Rate-Limit-Problem": "minute"}
     )

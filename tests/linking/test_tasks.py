@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from crm_xero.celery import app
@@ -160,12 +161,7 @@ def test_refresh_ahead_leaves_a_busy_connection_with_time_left_alone(
 def test_refresh_ahead_leaves_a_connection_last_used_over_an_hour_ago_alone(
     sandbox_connection, xero_sandbox
 ):
-    class TwoHoursAgo(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime.now(tz) - timedelta(hours=2)
-
-    with mock.patch("linking.xero.budget.datetime", TwoHoursAgo):
+    with time_machine.travel(timezone.now() - timedelta(hours=2)):
         xero_answers(sandbox_connection)  # Xero was last called two hours ago
     assert budget.headroom(AU) is not None
     set_row(sandbox_connection, access_token_expires_at=timezone.now() + timedelta(minutes=1))
