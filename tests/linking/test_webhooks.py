@@ -191,7 +191,7 @@ def webhook_key(settings) -> str:
 @pytest.fixture
 def queued():
     """The webhook task's .delay, replaced: what the view queued, without running it."""
-    with mock.patch("linking.tasks.webhook_events.delay") as delay:
+    with mock.patch("linking.tasks.webhook_events.delay", autospec=True) as delay:
         yield delay
 
 
