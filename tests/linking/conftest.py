@@ -2,17 +2,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from pytest_httpserver import HTTPServer, URIPattern
 from werkzeug import Request, Response
 
 from linking.models import XeroConnection
-from tests.factories import TENANT_ID, XeroConnectionFactory
+from tests import factories
+from tests.factories import XeroConnectionFactory
 from tests.xero_spec import example
 
-__all__ = ["TENANT_ID"]
+TENANT_ID = factories.TENANT_ID
 
 
 class AnyCase(URIPattern):
@@ -74,14 +75,18 @@ def requests_to(server: HTTPServer, method: str, path: str) -> list[Request]:
     ]
 
 
-def late_json(seconds: float, body: object) -> Callable[[Request], Response]:
-    """A handler for `respond_with_handler`: the JSON answer, `seconds` after the request came."""
+class LateJSON:
+    """A handler for `respond_with_handler`: the JSON answer, `seconds` after each request came.
+    `arrived` holds the requests as they come (the server's `log` has a request once answered)."""
 
-    def answer(request: Request) -> Response:
-        time.sleep(seconds)
-        return Response(json.dumps(body), 200, content_type="application/json")
+    def __init__(self, seconds: float, body: object) -> None:
+        self.seconds, self.body = seconds, body
+        self.arrived: list[Request] = []
 
-    return answer
+    def __call__(self, request: Request) -> Response:
+        self.arrived.append(request)
+        time.sleep(self.seconds)
+        return Response(json.dumps(self.body), 200, content_type="application/json")
 
 
 def make_connection(**overrides) -> XeroConnection:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from linking import crypto
 from linking.models import XeroConnection
 from linking.xero import tokens
-from tests.linking.conftest import late_json, make_connection, requests_to, token_reply
+from tests.linking.conftest import LateJSON, make_connection, requests_to, token_reply
 
 
 @pytest.mark.skipif(
@@ -26,7 +26,7 @@ def test_eight_workers_refreshing_at_once_make_one_token_call(xero):
     stale = make_connection(expires_at=timezone.now() - timedelta(seconds=5))
     xero.expect_request("/connect/token", method="POST").respond_with_handler(
         # late enough for every worker to be waiting on the lock
-        late_json(0.3, token_reply(access="access-2", refresh="refresh-2"))
+        LateJSON(0.3, token_reply(access="access-2", refresh="refresh-2"))
     )
     barrier = threading.Barrier(8)
     results: list[str] = []
