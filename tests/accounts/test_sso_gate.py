@@ -9,7 +9,13 @@ from django.test import Client
 from crm_xero.accounts.sso import is_sso_session
 from linking.models import AuditEntry, XeroConnection
 from tests.accounts.test_sign_in import GOOGLE_ONLY
-from tests.factories import PASSWORD, OrganizationFactory, SocialAccountFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    AuditEntryFactory,
+    OrganizationFactory,
+    SocialAccountFactory,
+    UserFactory,
+)
 from tests.sessions import sign_in_with_password_session, sign_in_with_sso
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +173,7 @@ XERO_ADMIN_PAGES = [
 
 @pytest.fixture
 def xero_admin_rows(db):
-    AuditEntry.objects.create(action=AuditEntry.Action.LINK, record_label="Secret Client Pty")
+    AuditEntryFactory(action=AuditEntry.Action.LINK, record_label="Secret Client Pty")
     return AuditEntry
 
 

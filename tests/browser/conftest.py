@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -96,16 +96,12 @@ def sso_sign_in(page: Page, user) -> None:
 
 
 @pytest.fixture
-def xero_wait_passes(monkeypatch):
-    """`jump(seconds)`: the rate budget's clock moves on, as if Xero's Retry-After had passed."""
-    import time as real
-
-    from linking.xero import budget
+def xero_wait_passes(time_machine):
+    """`jump(seconds)`: the clock (time.time and datetime, for the live server, its rate budget
+    and the in-process sandbox; not time.monotonic) moves on, as if Xero's Retry-After had
+    passed."""
 
     def jump(seconds: float) -> None:
-        clock = SimpleNamespace(
-            time=lambda: real.time() + seconds, monotonic=real.monotonic, sleep=real.sleep
-        )
-        monkeypatch.setattr(budget, "time", clock)
+        time_machine.move_to(time.time() + seconds, tick=True)
 
     return jump

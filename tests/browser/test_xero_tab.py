@@ -24,7 +24,7 @@ from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
 from tests.browser.conftest import sso_sign_in
-from tests.factories import ContactFactory, OrganizationFactory
+from tests.factories import ContactFactory, OrganizationFactory, XeroLinkFactory
 from tests.sandbox.helpers import api
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,8 +77,8 @@ def xero_contact(name: str) -> XeroContact:
 
 def link(record, connection, contact: XeroContact) -> XeroLink:
     """A link as Add Link leaves it (Add Link itself is driven in the first tests)."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=contact.contact_id,
@@ -732,59 +732,6 @@ def test_the_record_page_does_not_wait_for_a_slow_xero(signed_in, connection, xe
     expect(panel.get_by_text("Loading Xero…")).to_have_count(0)
 
 
-def test_a_xero_500_shows_a_message_with_try_again(signed_in, connection, xero_sandbox):
-    page = signed_in
-    org = OrganizationFactory(name="City Agency Holdings")
-    link(org, connection, xero_contact(seed.BIG_CUSTOMER_NAME))
-    xero_sandbox.fail_next(1, status=500)
-
-    panel = open_xero_tab(page, org)
-    error = panel.get_by_test_id("xero-error")
-    expect(error).to_contain_text("Xero: Xero is unavailable right now (HTTP 500)")
-    expect(panel.get_by_role("button", name="Try again")).to_be_visible()
-    # The rest of the record page is there and works.
-    expect(page.get_by_role("heading", level=1)).to_have_text("City Agency Holdings")
-    page.get_by_role("tab", name="Details").click()
-    expect(described(page.get_by_role("tabpanel", name="Details"), "Email")).to_have_text(org.email)
-
-    page.get_by_role("tab", name="Xero").click()
-    click(panel.get_by_role("button", name="Try again"))
-    expect(panel.get_by_role("heading", name="Xero contact: City Agency")).to_be_visible()
-    expect(error).to_have_count(0)
-
-
-def test_xero_busy_says_when_to_try_again(
-    signed_in, connection, xero_sandbox, xero_api, xero_wait_passes
-):
-    page = signed_in
-    org = OrganizationFactory(name="City Agency Holdings")
-    link(org, connection, xero_contact(seed.BIG_CUSTOMER_NAME))
-
-    # A 429 with Retry-After: 60 (to both of the tab's calls: the contact and its invoices).
-    xero_sandbox.fail_next(2, status=429)
-    panel = open_xero_tab(page, org)
-    error = panel.get_by_test_id("xero-error")
-    expect(error).to_have_text("Xero is busy — try again in 60 seconds.")
-    expect(page.get_by_role("heading", level=1)).to_have_text("City Agency Holdings")
-    # Trying again at once does not call Xero before its Retry-After has passed.
-    click_and_wait(panel.get_by_role("button", name="Try again"))
-    expect(error).to_have_text(re.compile(r"Xero is busy — try again in (5\d|60) seconds\."))
-
-    # The day's budget used up: one call left, and the tab needs two.
-    xero_sandbox.reset_rate_limits()
-    xero_sandbox.set_rate_limits(day=1)
-    xero_wait_passes(61)
-    click(panel.get_by_role("button", name="Try again"))
-    # Until the day's window frees: about a day, not the minute's 60 seconds.
-    expect(error).to_have_text(re.compile(r"Xero is busy — try again in \d{4,} seconds\."))
-    shown = int(re.search(r"\d+", error.inner_text()).group())
-    refused = xero_api("GET", "/Organisation", expect_status=429)
-    assert refused.headers["X-Rate-Limit-Problem"] == "day"
-    retry_after = int(refused.headers["Retry-After"])
-    assert retry_after > 3600
-    assert retry_after <= shown <= retry_after + 5
-
-
 def test_a_contact_archived_in_xero_says_so_and_offers_to_unlink(signed_in, connection, xero_api):
     page = signed_in
     basket = xero_contact("Basket Case")
@@ -806,8 +753,8 @@ def test_a_contact_archived_in_xero_says_so_and_offers_to_unlink(signed_in, conn
 def test_a_linked_contact_gone_from_xero_says_so_and_offers_to_unlink(signed_in, connection):
     page = signed_in
     org = OrganizationFactory(name="Vanished Pty")
-    XeroLink.objects.create(
-        organization=org,
+    XeroLinkFactory(
+        record=org,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=uuid.uuid4(),

@@ -1,8 +1,8 @@
 """Xero's per-tenant rate limits as one budget: calls a minute (a sliding window), Xero's own 429
 honoured by every later call, and no more than XERO_RATE_CONCURRENT calls in flight at once.
 
-A call the budget cannot allow is refused at once, before anything is sent: the replay server
-(tests/replay.py) and the sandbox count what actually reached them.
+A call the budget cannot allow is refused at once, before anything is sent: the stand-in Xero
+(pytest-httpserver) and the sandbox count what actually reached them.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from linking.xero import budget, client
 from linking.xero.errors import XeroError
 from sandbox import seed
 from sandbox.models import Contact as XeroContact
-from tests.linking.conftest import TENANT_ID
-from tests.replay import Reply
+from tests.linking.conftest import TENANT_ID, requests_to
 from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
 
@@ -37,22 +36,28 @@ BUSY = re.compile(r"Xero is busy — try again in (\d+) seconds?\.")
 
 @pytest.fixture
 def organisation_route(xero):
-    """The replay server answers GET /Organisation with a recorded payload."""
-    xero.add("GET", ORGANISATION, Reply(200, example("getOrganisations"), RATE_HEADERS))
+    """Xero (pytest-httpserver) answers GET /Organisation with a recorded payload."""
+    xero.expect_request(ORGANISATION, method="GET").respond_with_json(
+        example("getOrganisations"), headers=RATE_HEADERS
+    )
     return xero
 
 
 class FrozenClock:
-    """The `time` module as the budget sees it, at a time the test sets (sleeps stay real)."""
+    """time-machine's clock, stopped at `now` (a time the test sets): time.time() and datetime
+    say `now` everywhere; time.monotonic() and sleeps stay real."""
 
-    def __init__(self, now: float) -> None:
+    def __init__(self, time_machine, now: float) -> None:
+        self.time_machine = time_machine
         self.now = now
 
-    def time(self) -> float:
-        return self.now
+    @property
+    def now(self) -> float:
+        return time.time()
 
-    def __getattr__(self, name: str):
-        return getattr(time, name)
+    @now.setter
+    def now(self, value: float) -> None:
+        self.time_machine.move_to(value, tick=False)
 
 
 # A minute boundary: the budget's minutes are counted from the epoch.
@@ -61,10 +66,9 @@ assert MINUTE % 60 == 0
 
 
 @pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    frozen = FrozenClock(MINUTE)
-    monkeypatch.setattr(budget, "time", frozen)
-    return frozen
+def clock(time_machine) -> FrozenClock:
+    """Ask for it before `connection`: the token the connection stores is fresh at MINUTE."""
+    return FrozenClock(time_machine, MINUTE)
 
 
 def allowed(tenant: object = TENANT_ID) -> bool:
@@ -101,7 +105,7 @@ def test_the_call_after_the_minute_budget_is_refused_at_once_and_never_sent(
     assert refused.retry_after > 0 and refused.retryable
     assert BUSY.fullmatch(refused.message), refused.message
     assert int(BUSY.fullmatch(refused.message).group(1)) == refused.retry_after
-    assert len(organisation_route.requests_to("GET", ORGANISATION)) == 3
+    assert len(requests_to(organisation_route, "GET", ORGANISATION)) == 3
 
 
 def test_each_tenant_has_its_own_minute_budget(settings, clock):
@@ -146,14 +150,16 @@ def test_calls_made_late_in_a_minute_hold_the_budget_early_in_the_next(settings,
 # ------------------------------------------------------------------------------- Xero's 429
 
 
-def test_a_429_blocks_every_later_call_for_retry_after_without_sending_it(xero, connection, clock):
-    xero.add(
-        "GET",
-        ORGANISATION,
-        Reply(429, None, {"Retry-After": "37", "X-Rate-Limit-Problem": "minute"}),
-        Reply(200, example("getOrganisations"), RATE_HEADERS),
+def test_a_429_blocks_every_later_call_for_retry_after_without_sending_it(clock, xero, connection):
+    xero.expect_oneshot_request(ORGANISATION, method="GET").respond_with_data(
+        status=429, headers={"Retry-After": "37", "X-Rate-Limit-Problem": "minute"}
     )
-    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    xero.expect_request(ORGANISATION, method="GET").respond_with_json(
+        example("getOrganisations"), headers=RATE_HEADERS
+    )
+    xero.expect_request("/api.xro/2.0/Contacts", method="GET").respond_with_json(
+        example("getContacts")
+    )
     with pytest.raises(XeroError) as first:
         client.get_organisation(connection)
     assert (first.value.status, first.value.retry_after) == (429, 37)
@@ -172,12 +178,12 @@ def test_a_429_blocks_every_later_call_for_retry_after_without_sending_it(xero, 
     thread.start()
     thread.join(5)
     assert [(e.code, e.retry_after) for e in seen] == [("rate_limit_blocked", 27)]
-    assert len(xero.received) == 1  # only the call that Xero refused was ever sent
+    assert len(xero.log) == 1  # only the call that Xero refused was ever sent
 
     clock.now += 27
     assert budget.blocked_for(TENANT_ID) == 0
     assert client.get_organisation(connection).short_code
-    assert len(xero.requests_to("GET", ORGANISATION)) == 2
+    assert len(requests_to(xero, "GET", ORGANISATION)) == 2
 
 
 def test_the_headroom_xero_reports_is_kept_for_the_integrations_page(
@@ -192,12 +198,14 @@ def test_the_headroom_xero_reports_is_kept_for_the_integrations_page(
 
 def test_xero_saying_no_calls_are_left_today_holds_calls_back(xero, connection):
     spent = {**RATE_HEADERS, "X-DayLimit-Remaining": "0"}
-    xero.add("GET", ORGANISATION, Reply(200, example("getOrganisations"), spent))
+    xero.expect_request(ORGANISATION, method="GET").respond_with_json(
+        example("getOrganisations"), headers=spent
+    )
     client.get_organisation(connection)
     with pytest.raises(XeroError) as raised:
         client.get_organisation(connection)
     assert raised.value.code == "rate_limit_blocked"
-    assert len(xero.received) == 1
+    assert len(xero.log) == 1
 
 
 def headroom_text(html: str) -> str:

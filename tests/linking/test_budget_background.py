@@ -19,10 +19,8 @@ from tests.linking.test_budget import MINUTE, FrozenClock
 
 
 @pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    frozen = FrozenClock(MINUTE)
-    monkeypatch.setattr(budget, "time", frozen)
-    return frozen
+def clock(time_machine) -> FrozenClock:
+    return FrozenClock(time_machine, MINUTE)
 
 
 def outcome(*, background: bool, tenant: object = TENANT_ID) -> str:

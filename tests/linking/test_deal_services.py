@@ -1,4 +1,5 @@
-"""Deal services against the replay server: link invoices and bills, create drafts and contacts."""
+"""Deal services against a stand-in Xero (pytest-httpserver): link invoices and bills, create
+drafts and contacts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from linking.models import AuditEntry, XeroLink
 from linking.xero.errors import XeroError
 from linking.xero.types import InvoiceDraft, LineItem
 from tests.factories import OpportunityFactory, OrganizationFactory, ProjectFactory
-from tests.linking.conftest import TENANT_ID
+from tests.linking.conftest import TENANT_ID, requests_to
 from tests.linking.test_services import (
     CONTACTS,
     INVOICES,
@@ -24,7 +25,6 @@ from tests.linking.test_services import (
     linked,
     xero_contact,
 )
-from tests.replay import Reply
 from tests.xero_spec import example
 
 pytestmark = pytest.mark.django_db
@@ -65,11 +65,11 @@ def item_links() -> list[tuple]:
 
 def test_linking_an_item_checks_it_in_xero_and_records_who_linked_it(xero, connection, sso_user):
     deal = OpportunityFactory()
-    xero.add("GET", f"{INVOICES}/{BILL_ID}", Reply(200, xero_item()))
+    xero.expect_request(f"{INVOICES}/{BILL_ID}", method="GET").respond_with_json(xero_item())
     link = services.item_link_create(
         user=sso_user, record=deal, connection=connection, invoice_id=BILL_ID
     )
-    assert len(xero.requests_to("GET", f"{INVOICES}/{BILL_ID}")) == 1
+    assert len(requests_to(xero, "GET", f"{INVOICES}/{BILL_ID}")) == 1
     assert XeroLink.objects.get() == link
     assert (link.opportunity, str(link.xero_id), link.xero_name, link.xero_type) == (
         deal,
@@ -91,7 +91,7 @@ def test_linking_an_item_checks_it_in_xero_and_records_who_linked_it(xero, conne
 
 def test_linking_the_same_item_twice_is_refused_and_names_it(xero, connection, sso_user):
     project = ProjectFactory()
-    xero.add("GET", f"{INVOICES}/{BILL_ID}", Reply(200, xero_item()))
+    xero.expect_request(f"{INVOICES}/{BILL_ID}", method="GET").respond_with_json(xero_item())
     services.item_link_create(
         user=sso_user, record=project, connection=connection, invoice_id=BILL_ID
     )
@@ -107,7 +107,7 @@ def test_linking_the_same_item_twice_is_refused_and_names_it(xero, connection, s
 
 def test_one_item_may_be_linked_to_two_deals(xero, connection, sso_user):
     deal, project = OpportunityFactory(), ProjectFactory()
-    xero.add("GET", f"{INVOICES}/{BILL_ID}", Reply(200, xero_item()))
+    xero.expect_request(f"{INVOICES}/{BILL_ID}", method="GET").respond_with_json(xero_item())
     for record in (deal, project):
         services.item_link_create(
             user=sso_user, record=record, connection=connection, invoice_id=BILL_ID
@@ -125,7 +125,7 @@ def test_an_item_xero_does_not_have_is_not_linked_and_the_failure_is_recorded(
     xero, connection, sso_user
 ):
     deal = OpportunityFactory()
-    xero.add("GET", f"{INVOICES}/{BILL_ID}", Reply(404))
+    xero.expect_request(f"{INVOICES}/{BILL_ID}", method="GET").respond_with_data(status=404)
     with pytest.raises(XeroError) as excinfo:
         services.item_link_create(
             user=sso_user, record=deal, connection=connection, invoice_id=BILL_ID
@@ -141,13 +141,13 @@ def test_a_deal_invoice_draft_is_sent_with_an_idempotency_key_and_linked(
     xero, connection, sso_user
 ):
     deal = OpportunityFactory()
-    xero.add("PUT", INVOICES, Reply(200, example("createInvoices")))
+    xero.expect_request(INVOICES, method="PUT").respond_with_json(example("createInvoices"))
     invoice, link = services.deal_invoice_create(
         user=sso_user, record=deal, connection=connection, draft=draft(), token="form-1"
     )
-    (request,) = xero.requests_to("PUT", INVOICES)
+    (request,) = requests_to(xero, "PUT", INVOICES)
     assert request.headers["idempotency-key"] == f"crm-invoice-opportunity-{deal.pk}-form-1"
-    sent = request.json()["Invoices"][0]
+    sent = request.get_json()["Invoices"][0]
     assert (sent["Type"], sent["Status"], sent["Contact"]["ContactID"]) == (
         "ACCREC",
         "DRAFT",
@@ -169,12 +169,10 @@ def test_a_deal_invoice_draft_is_sent_with_an_idempotency_key_and_linked(
 
 def test_the_same_deal_form_sent_again_sends_the_same_key(xero, connection, sso_user):
     project = ProjectFactory()
-    xero.add(
-        "PUT",
-        INVOICES,
-        Reply(503, {"Title": "Service Unavailable"}),
-        Reply(200, example("createInvoices")),
+    xero.expect_oneshot_request(INVOICES, method="PUT").respond_with_json(
+        {"Title": "Service Unavailable"}, status=503
     )
+    xero.expect_request(INVOICES, method="PUT").respond_with_json(example("createInvoices"))
     with pytest.raises(XeroError):
         services.deal_invoice_create(
             user=sso_user, record=project, connection=connection, draft=draft(), token="t-9"
@@ -183,7 +181,7 @@ def test_the_same_deal_form_sent_again_sends_the_same_key(xero, connection, sso_
     services.deal_invoice_create(
         user=sso_user, record=project, connection=connection, draft=draft(), token="t-9"
     )
-    keys = [r.headers["idempotency-key"] for r in xero.requests_to("PUT", INVOICES)]
+    keys = [r.headers["idempotency-key"] for r in requests_to(xero, "PUT", INVOICES)]
     assert keys == [f"crm-invoice-project-{project.pk}-t-9"] * 2
     assert item_links() == [(None, project.pk, _uuid(CREATED_ID), "INV-0007")]
 
@@ -194,14 +192,16 @@ def test_the_same_deal_form_sent_again_sends_the_same_key(xero, connection, sso_
 def test_a_new_contact_links_the_deals_organization_when_it_had_no_link(xero, connection, sso_user):
     org = OrganizationFactory(name="Harbour Works", email="ap@harbour.example", phone="09 555 1")
     deal = OpportunityFactory(organization=org)
-    xero.add("PUT", CONTACTS, Reply(200, xero_contact(NEW_ID, "Harbour Works Ltd")))
+    xero.expect_request(CONTACTS, method="PUT").respond_with_json(
+        xero_contact(NEW_ID, "Harbour Works Ltd")
+    )
     contact = services.deal_contact_create(
         user=sso_user, record=deal, connection=connection, name="Harbour Works Ltd", token="c-1"
     )
     assert (contact.contact_id, contact.name) == (NEW_ID, "Harbour Works Ltd")
-    (request,) = xero.requests_to("PUT", CONTACTS)
+    (request,) = requests_to(xero, "PUT", CONTACTS)
     assert request.headers["idempotency-key"] == f"crm-contact-opportunity-{deal.pk}-c-1"
-    sent = request.json()["Contacts"][0]
+    sent = request.get_json()["Contacts"][0]
     assert sent["Name"] == "Harbour Works Ltd"
     link = XeroLink.objects.get()
     assert (link.organization, str(link.xero_id), link.xero_type) == (org, NEW_ID, "contact")
@@ -212,7 +212,9 @@ def test_a_new_contact_leaves_an_organizations_existing_link_alone(xero, connect
     org = OrganizationFactory()
     existing = linked(org)
     deal = OpportunityFactory(organization=org)
-    xero.add("PUT", CONTACTS, Reply(200, xero_contact(NEW_ID, "Someone Else")))
+    xero.expect_request(CONTACTS, method="PUT").respond_with_json(
+        xero_contact(NEW_ID, "Someone Else")
+    )
     contact = services.deal_contact_create(
         user=sso_user, record=deal, connection=connection, name="Someone Else", token="c-2"
     )
@@ -224,11 +226,13 @@ def test_a_new_contact_leaves_an_organizations_existing_link_alone(xero, connect
 
 def test_a_new_contact_for_a_project_with_no_party_links_nothing(xero, connection, sso_user):
     project = ProjectFactory(organization=None, contact=None)
-    xero.add("PUT", CONTACTS, Reply(200, xero_contact(NEW_ID, "Walk-in Client")))
+    xero.expect_request(CONTACTS, method="PUT").respond_with_json(
+        xero_contact(NEW_ID, "Walk-in Client")
+    )
     services.deal_contact_create(
         user=sso_user, record=project, connection=connection, name="Walk-in Client", token="c-3"
     )
-    sent = xero.requests_to("PUT", CONTACTS)[0].json()["Contacts"][0]
+    sent = requests_to(xero, "PUT", CONTACTS)[0].get_json()["Contacts"][0]
     assert sent["Name"] == "Walk-in Client"
     assert not XeroLink.objects.exists()
     assert audit_entries() == [("create_contact", True, NEW_ID, "")]

@@ -11,8 +11,13 @@ import pytest
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection
 from linking.xero import budget
 from linking.xero.types import RateLimits
-from tests.linking.conftest import TENANT_ID, connections_example, make_connection, token_reply
-from tests.replay import Reply
+from tests.linking.conftest import (
+    TENANT_ID,
+    connections_example,
+    make_connection,
+    requests_to,
+    token_reply,
+)
 from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
 
@@ -71,9 +76,15 @@ def test_connect_sends_the_admin_to_xero_with_state_and_pkce(sso_admin_client, x
 
 
 def answer_consent(xero, connections=None):
-    xero.add("POST", "/connect/token", token_reply(access="access-1", refresh="refresh-1"))
-    xero.add("GET", "/connections", Reply(200, connections or connections_example()))
-    xero.add("GET", "/api.xro/2.0/Organisation", Reply(200, example("getOrganisations")))
+    xero.expect_request("/connect/token", method="POST").respond_with_json(
+        token_reply(access="access-1", refresh="refresh-1")
+    )
+    xero.expect_request("/connections", method="GET").respond_with_json(
+        connections or connections_example()
+    )
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        example("getOrganisations")
+    )
 
 
 def test_a_consent_for_one_organisation_connects_it(sso_admin_client, sso_admin, xero):
@@ -89,8 +100,8 @@ def test_a_consent_for_one_organisation_connects_it(sso_admin_client, sso_admin,
     assert (connection.base_currency, connection.short_code) == ("NZD", "!mBdtL")
     assert connection.connected_by == sso_admin
     assert connection.refresh_token == "refresh-1"
-    (token_call,) = xero.requests_to("POST", "/connect/token")
-    form = token_call.form()
+    (token_call,) = requests_to(xero, "POST", "/connect/token")
+    form = token_call.form.to_dict()
     assert form["grant_type"] == "authorization_code" and form["code"] == "the-code"
     assert form["code_verifier"]  # PKCE
     assert token_call.headers["authorization"].startswith("Basic ")
@@ -114,7 +125,7 @@ def test_a_callback_with_a_missing_or_wrong_state_is_refused(sso_admin_client, x
     assert response.status_code == 400
     assert "This Xero answer cannot be used" in response.content.decode()
     assert not XeroConnection.objects.exists()
-    assert xero.requests_to("POST", "/connect/token") == []
+    assert requests_to(xero, "POST", "/connect/token") == []
 
 
 def test_a_reused_state_is_refused(sso_admin_client, xero):
@@ -145,7 +156,9 @@ def test_cancelling_in_xero_says_so_kindly(sso_admin_client, xero):
 
 def test_a_consent_for_several_organisations_asks_which_one(sso_admin_client, xero):
     answer_consent(xero, connections=[*connections_example(), SECOND_TENANT])
-    xero.add("DELETE", f"/connections/{SECOND_TENANT['id']}", Reply(204))
+    xero.expect_request(f"/connections/{SECOND_TENANT['id']}", method="DELETE").respond_with_data(
+        status=204
+    )
     query = start_connect(sso_admin_client)
     response = sso_admin_client.get(
         "/integrations/xero/callback", {"code": "c", "state": query["state"]}
@@ -160,7 +173,7 @@ def test_a_consent_for_several_organisations_asks_which_one(sso_admin_client, xe
     assert str(XeroConnection.objects.get().tenant_id) == TENANT_ID
     assert not PendingXeroConsent.objects.exists()
     # The organisation not chosen is disconnected again in Xero.
-    assert len(xero.requests_to("DELETE", f"/connections/{SECOND_TENANT['id']}")) == 1
+    assert len(requests_to(xero, "DELETE", f"/connections/{SECOND_TENANT['id']}")) == 1
 
 
 def test_a_pending_consent_keeps_its_tokens_encrypted(sso_admin_client, xero):
@@ -202,8 +215,10 @@ def test_disconnect_removes_the_connection_in_xero_revokes_and_forgets(
     sso_admin_client, sso_admin, xero
 ):
     connection = make_connection()
-    xero.add("DELETE", f"/connections/{connection.connection_id}", Reply(204))
-    xero.add("POST", "/connect/revocation", Reply(200))
+    xero.expect_request(
+        f"/connections/{connection.connection_id}", method="DELETE"
+    ).respond_with_data(status=204)
+    xero.expect_request("/connect/revocation", method="POST").respond_with_data()
     assert (
         "Disconnect Demo Company (NZ)?"
         in sso_admin_client.get("/integrations/xero/disconnect").content.decode()
@@ -211,14 +226,16 @@ def test_disconnect_removes_the_connection_in_xero_revokes_and_forgets(
     response = sso_admin_client.post("/integrations/xero/disconnect", follow=True)
     assert "Disconnected from Demo Company (NZ)." in response.content.decode()
     assert not XeroConnection.objects.exists()
-    (revocation,) = xero.requests_to("POST", "/connect/revocation")
-    assert revocation.form() == {"token": "refresh-1"}
+    (revocation,) = requests_to(xero, "POST", "/connect/revocation")
+    assert revocation.form.to_dict() == {"token": "refresh-1"}
     assert AuditEntry.objects.filter(action="disconnect", succeeded=True, user=sso_admin).exists()
 
 
 def test_disconnect_when_xero_is_down_keeps_the_connection_and_says_why(sso_admin_client, xero):
     connection = make_connection()
-    xero.add("DELETE", f"/connections/{connection.connection_id}", Reply(503))
+    xero.expect_request(
+        f"/connections/{connection.connection_id}", method="DELETE"
+    ).respond_with_data(status=503)
     response = sso_admin_client.post("/integrations/xero/disconnect", follow=True)
     assert "Could not disconnect" in response.content.decode()
     assert XeroConnection.objects.exists()
@@ -229,12 +246,12 @@ def test_disconnect_of_a_connection_already_removed_in_xero_still_forgets_it(
     sso_admin_client, xero
 ):
     connection = make_connection()
-    xero.add(
-        "DELETE",
-        f"/connections/{connection.connection_id}",
-        Reply(403, {"Title": "Forbidden", "Detail": "AuthenticationUnsuccessful"}),
+    xero.expect_request(
+        f"/connections/{connection.connection_id}", method="DELETE"
+    ).respond_with_json({"Title": "Forbidden", "Detail": "AuthenticationUnsuccessful"}, status=403)
+    xero.expect_request("/connect/revocation", method="POST").respond_with_json(
+        {"error": "invalid_grant"}, status=400
     )
-    xero.add("POST", "/connect/revocation", Reply(400, {"error": "invalid_grant"}))
     sso_admin_client.post("/integrations/xero/disconnect")
     assert not XeroConnection.objects.exists()
 

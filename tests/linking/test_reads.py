@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 import pytest
 from django.test import Client
 from django.utils import timezone
+from time_machine import escape_hatch
 
 from crm_xero.crm.models import Opportunity, Organization
 from linking.models import XeroConnection, XeroLink
@@ -31,7 +32,7 @@ from sandbox import seed
 from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
-from tests.factories import OpportunityFactory, OrganizationFactory
+from tests.factories import OpportunityFactory, OrganizationFactory, XeroLinkFactory
 from tests.sessions import sign_in_with_sso
 
 AU = seed.AU_TENANT_ID
@@ -113,25 +114,28 @@ def wire(xero_sandbox, sandbox_server, monkeypatch) -> Wire:
 
 
 class ShiftedClock:
-    """The `time` module as the Xero cache sees it, `offset` seconds in the future."""
+    """time-machine's clock, `offset` seconds ahead of the real one (and ticking)."""
 
-    def __init__(self) -> None:
-        self.offset = 0.0
+    def __init__(self, time_machine) -> None:
+        self.time_machine = time_machine
+        self._offset = 0.0
 
-    def time(self) -> float:
-        return time.time() + self.offset
+    @property
+    def offset(self) -> float:
+        return self._offset
 
-    def __getattr__(self, name: str):
-        return getattr(time, name)
+    @offset.setter
+    def offset(self, seconds: float) -> None:
+        self._offset = seconds
+        real = escape_hatch.time.time() if escape_hatch.is_travelling() else time.time()
+        self.time_machine.move_to(real + seconds, tick=True)
 
 
 @pytest.fixture
-def clock(monkeypatch) -> ShiftedClock:
-    """Move time forward for the Xero cache (entries' ages and the daily full fetch) only."""
-    shifted = ShiftedClock()
-    monkeypatch.setattr(xero_cache, "time", shifted)
-    monkeypatch.setattr(reads, "time", shifted)
-    return shifted
+def clock(time_machine) -> ShiftedClock:
+    """Move time forward (entries' ages and the daily full fetch): for the whole process, the
+    in-process sandbox included, which therefore sees the connection's tokens age too."""
+    return ShiftedClock(time_machine)
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -147,8 +151,8 @@ def rows_of(contact: XeroContact) -> list[XeroInvoice]:
 
 def link(record, connection: XeroConnection, contact: XeroContact) -> XeroLink:
     """A link as Add Link leaves it."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=contact.contact_id,
@@ -158,8 +162,8 @@ def link(record, connection: XeroConnection, contact: XeroContact) -> XeroLink:
 
 def item_link(record, connection: XeroConnection, item: XeroInvoice) -> XeroLink:
     """An invoice link as Link leaves it."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.INVOICE,
         xero_id=item.invoice_id,

@@ -1,7 +1,7 @@
 """The Xero tab's reads: matching a record to Xero contacts, the money figures, the list, links.
 
 The figures and the list are pure functions over the seam's dataclasses; matching goes through the
-replay server standing in for Xero.
+stand-in Xero (pytest-httpserver).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from linking import selectors
 from linking.models import XeroConnection
 from linking.records import RecordProfile, record_profile
 from linking.xero.types import Invoice
-from tests.factories import ContactFactory, OrganizationFactory
-from tests.replay import Reply
+from tests.factories import ContactFactory, OrganizationFactory, XeroConnectionFactory
+from tests.linking.conftest import requests_to
 from tests.xero_spec import example
 
 TODAY = date(2026, 3, 15)
@@ -318,10 +318,10 @@ KAT_FIRM = "3ec601ad-eddc-4ccb-a8ac-736e88293b1b"
 
 @pytest.mark.django_db
 def test_a_contact_is_searched_by_full_name_and_by_email(xero, connection):
-    xero.add("GET", CONTACTS_PATH, Reply(200, xero_contacts()))
+    xero.expect_request(CONTACTS_PATH, method="GET").respond_with_json(xero_contacts())
     person = ContactFactory(first_name="Katherine", last_name="Warren", email="kat@clampett.com")
     selectors.contact_matches(connection=connection, profile=record_profile(person))
-    terms = [r.query["searchTerm"] for r in xero.requests_to("GET", CONTACTS_PATH)]
+    terms = [r.args.getlist("searchTerm") for r in requests_to(xero, "GET", CONTACTS_PATH)]
     assert terms == [["Katherine Warren"], ["kat@clampett.com"]]
 
 
@@ -335,7 +335,8 @@ def test_exact_matches_come_first_and_a_contact_found_twice_is_listed_once(xero,
         (KAT, "Katherine Warren", "kat.warren@clampett.com"),
         (KAT_FIRM, "Clampett Accounts", "KAT@clampett.com"),
     )
-    xero.add("GET", CONTACTS_PATH, Reply(200, by_name), Reply(200, by_email))
+    xero.expect_oneshot_request(CONTACTS_PATH, method="GET").respond_with_json(by_name)
+    xero.expect_request(CONTACTS_PATH, method="GET").respond_with_json(by_email)
     person = ContactFactory(first_name="katherine", last_name="WARREN", email="kat@clampett.com")
     matches = selectors.contact_matches(connection=connection, profile=record_profile(person))
     assert [(m.contact.name, m.exact) for m in matches] == [
@@ -347,37 +348,35 @@ def test_exact_matches_come_first_and_a_contact_found_twice_is_listed_once(xero,
 
 @pytest.mark.django_db
 def test_an_organization_is_searched_by_name_only(xero, connection):
-    xero.add(
-        "GET",
-        CONTACTS_PATH,
-        Reply(200, xero_contacts((KAT_FIRM, "Clampett & Co", "accounts@clampett.com"))),
+    xero.expect_request(CONTACTS_PATH, method="GET").respond_with_json(
+        xero_contacts((KAT_FIRM, "Clampett & Co", "accounts@clampett.com"))
     )
     org = OrganizationFactory(name="clampett & co", email="office@clampett.com")
     matches = selectors.contact_matches(connection=connection, profile=record_profile(org))
-    (request,) = xero.requests_to("GET", CONTACTS_PATH)
-    assert request.query["searchTerm"] == ["clampett & co"]
+    (request,) = requests_to(xero, "GET", CONTACTS_PATH)
+    assert request.args.getlist("searchTerm") == ["clampett & co"]
     assert [(m.contact.contact_id, m.exact) for m in matches] == [(KAT_FIRM, True)]
 
 
 @pytest.mark.django_db
 def test_a_contact_without_email_is_searched_by_full_name_alone(xero, connection):
-    xero.add("GET", CONTACTS_PATH, Reply(200, xero_contacts()))
+    xero.expect_request(CONTACTS_PATH, method="GET").respond_with_json(xero_contacts())
     profile = RecordProfile(
         kind="contact", name="Lisa Parker", first_name="Lisa", last_name="Parker"
     )
     assert selectors.contact_matches(connection=connection, profile=profile) == []
-    terms = [r.query["searchTerm"] for r in xero.requests_to("GET", CONTACTS_PATH)]
+    terms = [r.args.getlist("searchTerm") for r in requests_to(xero, "GET", CONTACTS_PATH)]
     assert terms == [["Lisa Parker"]]
 
 
 @pytest.mark.django_db
 def test_the_search_box_sends_the_typed_text_and_marks_nothing_exact(xero, connection):
-    xero.add(
-        "GET", CONTACTS_PATH, Reply(200, xero_contacts((KAT, "Katherine Warren", "kat@c.com")))
+    xero.expect_request(CONTACTS_PATH, method="GET").respond_with_json(
+        xero_contacts((KAT, "Katherine Warren", "kat@c.com"))
     )
     matches = selectors.contact_search(connection=connection, text="  warren  ")
-    (request,) = xero.requests_to("GET", CONTACTS_PATH)
-    assert request.query["searchTerm"] == ["warren"]
+    (request,) = requests_to(xero, "GET", CONTACTS_PATH)
+    assert request.args.getlist("searchTerm") == ["warren"]
     assert [(m.contact.name, m.exact) for m in matches] == [("Katherine Warren", False)]
 
 
@@ -390,7 +389,7 @@ INVOICE_ID = "4f7b9b7c-2f3e-4b8e-9a51-1d0c2a3b4c5d"
 @pytest.fixture
 def organisation(settings) -> XeroConnection:
     settings.XERO_WEB_URL = "https://go.xero.com"
-    return XeroConnection(tenant_name="Demo Company (NZ)", short_code="!mBdtL")
+    return XeroConnectionFactory.build(tenant_name="Demo Company (NZ)", short_code="!mBdtL")
 
 
 def test_the_contact_link_opens_the_contact_in_xero(organisation):

@@ -1,4 +1,4 @@
-"""The services against the replay server standing in for Xero: links, creates, copies, audit."""
+"""The services against a stand-in Xero (pytest-httpserver): links, creates, copies, audit."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from linking import services
 from linking.models import AuditEntry, XeroLink
 from linking.xero.errors import XeroError
 from linking.xero.types import InvoiceDraft, LineItem
-from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory
-from tests.linking.conftest import TENANT_ID
-from tests.replay import Reply
+from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory, XeroLinkFactory
+from tests.linking.conftest import TENANT_ID, requests_to
 from tests.xero_spec import example
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +83,8 @@ def fields(sent: dict) -> dict:
 
 def linked(record, xero_id: str = KAT_ID, name: str = "Katherine Warren") -> XeroLink:
     """A link made earlier (straight in the database: no Xero call)."""
-    return XeroLink.objects.create(
-        **{record._meta.model_name: record},
+    return XeroLinkFactory(
+        record=record,
         tenant_id=TENANT_ID,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=xero_id,
@@ -104,7 +103,7 @@ def audit_entries() -> list[tuple]:
 
 def test_linking_makes_one_link_and_records_who_linked_what(xero, connection, sso_user):
     org = OrganizationFactory(name="Katherine Warren")
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, xero_contact()))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(xero_contact())
     link = services.link_create(
         user=sso_user, record=org, connection=connection, xero_contact_id=KAT_ID
     )
@@ -132,8 +131,10 @@ def test_linking_makes_one_link_and_records_who_linked_what(xero, connection, ss
 
 def test_a_linked_record_cannot_be_linked_to_a_second_contact(xero, connection, sso_user):
     org = OrganizationFactory(name="Clampett & Co")
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, xero_contact()))
-    xero.add("GET", f"{CONTACTS}/{LISA_ID}", Reply(200, xero_contact(LISA_ID, "Lisa Parker")))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(xero_contact())
+    xero.expect_request(f"{CONTACTS}/{LISA_ID}", method="GET").respond_with_json(
+        xero_contact(LISA_ID, "Lisa Parker")
+    )
     services.link_create(user=sso_user, record=org, connection=connection, xero_contact_id=KAT_ID)
     with pytest.raises(services.LinkError) as excinfo:
         services.link_create(
@@ -149,7 +150,7 @@ def test_a_linked_record_cannot_be_linked_to_a_second_contact(xero, connection, 
 def test_one_xero_contact_may_be_linked_from_two_records(xero, connection, sso_user):
     org = OrganizationFactory()
     person = ContactFactory(organization=org)
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, xero_contact()))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(xero_contact())
     services.link_create(user=sso_user, record=org, connection=connection, xero_contact_id=KAT_ID)
     services.link_create(
         user=sso_user, record=person, connection=connection, xero_contact_id=KAT_ID
@@ -165,7 +166,7 @@ def test_a_contact_xero_does_not_have_is_not_linked_and_the_failure_is_recorded(
     xero, connection, sso_user
 ):
     org = OrganizationFactory()
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(404))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_data(status=404)
     with pytest.raises(XeroError) as excinfo:
         services.link_create(
             user=sso_user, record=org, connection=connection, xero_contact_id=KAT_ID
@@ -193,7 +194,7 @@ def test_unlinking_removes_only_that_link_and_changes_nothing_in_xero(xero, conn
         org.pk,
     )
     assert entry.changes == {"xero_contact": "Katherine Warren"}
-    assert xero.received == []
+    assert xero.log == []
 
 
 # New Xero Contact.
@@ -214,12 +215,12 @@ def test_new_xero_contact_sends_the_contacts_details_and_links_it(xero, connecti
         country="New Zealand",
     )
     created = xero_contact(NEW_ID, "Jane Doe", first="Jane", last="Doe")
-    xero.add("PUT", CONTACTS, Reply(200, created))
+    xero.expect_request(CONTACTS, method="PUT").respond_with_json(created)
     link = services.xero_contact_create(
         user=sso_user, record=person, connection=connection, token="tok-1"
     )
-    (request,) = xero.requests_to("PUT", CONTACTS)
-    sent = request.json()["Contacts"][0]
+    (request,) = requests_to(xero, "PUT", CONTACTS)
+    sent = request.get_json()["Contacts"][0]
     assert (sent["Name"], sent["FirstName"], sent["LastName"], sent["EmailAddress"]) == (
         "Jane Doe",
         "Jane",
@@ -250,9 +251,11 @@ def test_new_xero_contact_for_an_organization_sends_no_person_names(xero, connec
     org = OrganizationFactory(
         name="Acme Parts Co.", email="ap@acme.example", phone="09 555 0101", city="", country=""
     )
-    xero.add("PUT", CONTACTS, Reply(200, xero_contact(NEW_ID, "Acme Parts Co.")))
+    xero.expect_request(CONTACTS, method="PUT").respond_with_json(
+        xero_contact(NEW_ID, "Acme Parts Co.")
+    )
     services.xero_contact_create(user=sso_user, record=org, connection=connection, token="t")
-    sent = xero.requests_to("PUT", CONTACTS)[0].json()["Contacts"][0]
+    sent = requests_to(xero, "PUT", CONTACTS)[0].get_json()["Contacts"][0]
     assert fields(sent) == {
         "Name": "Acme Parts Co.",
         "EmailAddress": "ap@acme.example",
@@ -276,12 +279,10 @@ def test_submitting_the_same_form_again_after_a_failure_sends_the_same_key(
     xero, connection, sso_user
 ):
     person = ContactFactory(first_name="Jane", last_name="Doe")
-    xero.add(
-        "PUT",
-        CONTACTS,
-        Reply(503, {"Title": "Service Unavailable"}),
-        Reply(200, xero_contact(NEW_ID, "Jane Doe")),
+    xero.expect_oneshot_request(CONTACTS, method="PUT").respond_with_json(
+        {"Title": "Service Unavailable"}, status=503
     )
+    xero.expect_request(CONTACTS, method="PUT").respond_with_json(xero_contact(NEW_ID, "Jane Doe"))
     with pytest.raises(XeroError):
         services.xero_contact_create(
             user=sso_user, record=person, connection=connection, token="form-7"
@@ -289,7 +290,7 @@ def test_submitting_the_same_form_again_after_a_failure_sends_the_same_key(
     services.xero_contact_create(
         user=sso_user, record=person, connection=connection, token="form-7"
     )
-    keys = [r.headers["idempotency-key"] for r in xero.requests_to("PUT", CONTACTS)]
+    keys = [r.headers["idempotency-key"] for r in requests_to(xero, "PUT", CONTACTS)]
     assert keys == [f"crm-contact-contact-{person.pk}-form-7"] * 2
     assert XeroLink.objects.count() == 1
 
@@ -302,7 +303,9 @@ def test_a_name_xero_already_has_is_refused_in_xeros_words_and_nothing_is_linked
         "The contact name Jane Doe is already assigned to another contact. "
         "The contact name must be unique across all active contacts."
     )
-    xero.add("PUT", CONTACTS, Reply(400, validation_error(said)))
+    xero.expect_request(CONTACTS, method="PUT").respond_with_json(
+        validation_error(said), status=400
+    )
     with pytest.raises(XeroError) as excinfo:
         services.xero_contact_create(user=sso_user, record=person, connection=connection, token="t")
     assert excinfo.value.message == said
@@ -320,10 +323,10 @@ def test_a_name_xero_already_has_is_refused_in_xeros_words_and_nothing_is_linked
 def test_a_record_already_linked_gets_no_new_xero_contact(xero, connection, sso_user):
     person = ContactFactory(first_name="Jane", last_name="Doe")
     linked(person)
-    xero.add("PUT", CONTACTS, Reply(200, xero_contact(NEW_ID, "Jane Doe")))
+    xero.expect_request(CONTACTS, method="PUT").respond_with_json(xero_contact(NEW_ID, "Jane Doe"))
     with pytest.raises(services.LinkError):
         services.xero_contact_create(user=sso_user, record=person, connection=connection, token="t")
-    assert xero.requests_to("PUT", CONTACTS) == []
+    assert requests_to(xero, "PUT", CONTACTS) == []
     assert [str(x) for x in XeroLink.objects.values_list("xero_id", flat=True)] == [KAT_ID]
     assert not AuditEntry.objects.exists()
 
@@ -343,13 +346,13 @@ def test_copy_to_xero_adds_only_what_xero_lacks_and_records_it(xero, connection,
     )
     link = linked(person)
     in_xero = xero_contact(first="Kathy", last="Warren", phones={"DEFAULT": "09 111 1111"})
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, in_xero))
-    xero.add("POST", f"{CONTACTS}/{KAT_ID}", Reply(200, in_xero))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(in_xero)
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="POST").respond_with_json(in_xero)
     plan = services.details_copy_to_xero(
         user=sso_user, record=person, link=link, connection=connection
     )
-    (request,) = xero.requests_to("POST", f"{CONTACTS}/{KAT_ID}")
-    sent = request.json()["Contacts"][0]
+    (request,) = requests_to(xero, "POST", f"{CONTACTS}/{KAT_ID}")
+    sent = request.get_json()["Contacts"][0]
     assert sorted(fields(sent)) == ["Addresses", "EmailAddress", "Phones"]  # never a name
     assert sent["EmailAddress"] == "kat@clampett.com"
     assert sorted(sent["Phones"], key=lambda p: p["PhoneType"]) == [
@@ -382,12 +385,12 @@ def test_copy_to_xero_sends_nothing_when_xero_has_everything(xero, connection, s
     person = ContactFactory(first_name="Katherine", last_name="Warren", email="kat@clampett.com")
     link = linked(person)
     in_xero = xero_contact(first="Katherine", last="Warren", email="accounts@clampett.com")
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, in_xero))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(in_xero)
     plan = services.details_copy_to_xero(
         user=sso_user, record=person, link=link, connection=connection
     )
     assert not plan.changes_anything
-    assert xero.requests_to("POST", f"{CONTACTS}/{KAT_ID}") == []
+    assert requests_to(xero, "POST", f"{CONTACTS}/{KAT_ID}") == []
     assert AuditEntry.objects.get().changes == {"copied": [], "not_copied": []}
 
 
@@ -398,14 +401,14 @@ def test_copy_to_xero_records_a_number_with_nowhere_to_go(xero, connection, sso_
     link = linked(person)
     full = {"DEFAULT": "09 111 1111", "MOBILE": "021 222 2222", "DDI": "09 333 3333"}
     in_xero = xero_contact(first="Katherine", last="Warren", phones=full)
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, in_xero))
-    xero.add("POST", f"{CONTACTS}/{KAT_ID}", Reply(200, in_xero))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(in_xero)
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="POST").respond_with_json(in_xero)
     plan = services.details_copy_to_xero(
         user=sso_user, record=person, link=link, connection=connection
     )
     refusal = "phone 09 555 0101: every phone slot in Xero is filled"
     assert plan.refused == [refusal]
-    sent = xero.requests_to("POST", f"{CONTACTS}/{KAT_ID}")[0].json()["Contacts"][0]
+    sent = requests_to(xero, "POST", f"{CONTACTS}/{KAT_ID}")[0].get_json()["Contacts"][0]
     assert fields(sent) == {"EmailAddress": "kat@clampett.com"}
     entry = AuditEntry.objects.get()
     assert entry.changes == {"copied": ["email kat@clampett.com"], "not_copied": [refusal]}
@@ -416,9 +419,11 @@ def test_copy_to_xero_records_a_number_with_nowhere_to_go(xero, connection, sso_
 def test_a_refused_copy_to_xero_is_recorded_with_xeros_message(xero, connection, sso_user):
     person = ContactFactory(first_name="Katherine", last_name="Warren", email="kat@clampett")
     link = linked(person)
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, xero_contact()))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(xero_contact())
     said = "Email address must be valid."
-    xero.add("POST", f"{CONTACTS}/{KAT_ID}", Reply(400, validation_error(said)))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="POST").respond_with_json(
+        validation_error(said), status=400
+    )
     with pytest.raises(XeroError):
         services.details_copy_to_xero(
             user=sso_user, record=person, link=link, connection=connection
@@ -444,7 +449,9 @@ def test_copy_from_xero_fills_only_the_empty_fields_and_saves_nothing_else(
     )
     link = linked(person, blake["ContactID"], blake["Name"])
     CrmContact.objects.filter(pk=person.pk).update(notes="Changed by a colleague meanwhile")
-    xero.add("GET", f"{CONTACTS}/{blake['ContactID']}", Reply(200, example("getContact")))
+    xero.expect_request(f"{CONTACTS}/{blake['ContactID']}", method="GET").respond_with_json(
+        example("getContact")
+    )
     plan = services.details_copy_from_xero(
         user=sso_user, record=person, link=link, connection=connection
     )
@@ -466,7 +473,7 @@ def test_copy_from_xero_fills_only_the_empty_fields_and_saves_nothing_else(
         "Xero's phone 1 604 408-0914: both phone fields in the CRM are filled",
         "Xero's direct dial 4 345 489-44493: both phone fields in the CRM are filled",
     ]
-    assert {r.method for r in xero.received} == {"GET"}
+    assert {r.method for r, _ in xero.log} == {"GET"}
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.xero_id, entry.record_id) == (
         "copy_from_xero",
@@ -494,7 +501,7 @@ def test_copy_from_xero_into_an_organization_leaves_its_name_alone(xero, connect
         email="bk@krave.co",
         phones={"MOBILE": "021 222 2222"},
     )
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, in_xero))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(in_xero)
     services.details_copy_from_xero(user=sso_user, record=org, link=link, connection=connection)
     org.refresh_from_db()
     assert (org.name, org.email, org.phone, org.mobile) == (
@@ -509,7 +516,9 @@ def test_copy_from_xero_with_nothing_new_does_not_save_the_record(xero, connecti
     person = ContactFactory(first_name="Katherine", last_name="Warren", email="kat@clampett.com")
     link = linked(person)
     saved_at = person.updated_at
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(200, xero_contact(first="Kathy")))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_json(
+        xero_contact(first="Kathy")
+    )
     plan = services.details_copy_from_xero(
         user=sso_user, record=person, link=link, connection=connection
     )
@@ -524,7 +533,7 @@ def test_copy_from_a_contact_gone_from_xero_changes_nothing_and_is_recorded(
 ):
     person = ContactFactory(first_name="Katherine", last_name="", email="")
     link = linked(person)
-    xero.add("GET", f"{CONTACTS}/{KAT_ID}", Reply(404))
+    xero.expect_request(f"{CONTACTS}/{KAT_ID}", method="GET").respond_with_data(status=404)
     with pytest.raises(XeroError) as excinfo:
         services.details_copy_from_xero(
             user=sso_user, record=person, link=link, connection=connection
@@ -550,14 +559,14 @@ def invoice_draft() -> InvoiceDraft:
 
 def test_an_invoice_draft_is_sent_with_an_idempotency_key_and_recorded(xero, connection, sso_user):
     person = ContactFactory()
-    xero.add("PUT", INVOICES, Reply(200, example("createInvoices")))
+    xero.expect_request(INVOICES, method="PUT").respond_with_json(example("createInvoices"))
     invoice = services.invoice_draft_create(
         user=sso_user, record=person, connection=connection, draft=invoice_draft(), token="inv-1"
     )
     assert (invoice.invoice_id, invoice.number) == (INVOICE_ID, "INV-0007")
-    (request,) = xero.requests_to("PUT", INVOICES)
+    (request,) = requests_to(xero, "PUT", INVOICES)
     assert request.headers["idempotency-key"] == f"crm-invoice-contact-{person.pk}-inv-1"
-    sent = request.json()["Invoices"][0]
+    sent = request.get_json()["Invoices"][0]
     assert (sent["Type"], sent["Status"], sent["Contact"]["ContactID"]) == (
         "ACCREC",
         "DRAFT",
@@ -578,7 +587,9 @@ def test_an_invoice_draft_is_sent_with_an_idempotency_key_and_recorded(xero, con
 def test_a_refused_invoice_draft_is_recorded_with_xeros_message(xero, connection, sso_user):
     person = ContactFactory()
     said = "Account code '999' is not a valid code for this document."
-    xero.add("PUT", INVOICES, Reply(400, validation_error(said)))
+    xero.expect_request(INVOICES, method="PUT").respond_with_json(
+        validation_error(said), status=400
+    )
     with pytest.raises(XeroError) as excinfo:
         services.invoice_draft_create(
             user=sso_user, record=person, connection=connection, draft=invoice_draft(), token="t"
@@ -596,8 +607,8 @@ def test_deleting_a_record_deletes_its_links_and_never_calls_xero(xero, connecti
     opportunity = OpportunityFactory(organization=org, contact=person)
     linked(org)
     linked(person)
-    XeroLink.objects.create(
-        opportunity=opportunity,
+    XeroLinkFactory(
+        record=opportunity,
         tenant_id=TENANT_ID,
         xero_type=XeroLink.XeroType.INVOICE,
         xero_id=INVOICE_ID,
@@ -610,7 +621,7 @@ def test_deleting_a_record_deletes_its_links_and_never_calls_xero(xero, connecti
     opportunity.delete()
     person.delete()
     assert not XeroLink.objects.exists()
-    assert xero.received == []
+    assert xero.log == []
 
 
 # The audit trail.

@@ -6,9 +6,8 @@ import pytest
 from django.test import Client
 
 from linking.models import XeroLink
-from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory
+from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory, XeroLinkFactory
 from tests.linking.conftest import make_connection
-from tests.replay import Reply
 from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
 
@@ -23,7 +22,7 @@ def test_a_password_user_cannot_link_and_is_told_why(client, password_user, xero
     response = client.post(f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID})
     assert "Xero data is shown only to people who signed in" in response.content.decode()
     assert not XeroLink.objects.exists()
-    assert xero.received == []
+    assert xero.log == []
 
 
 def test_actions_are_only_for_organizations_and_contacts(sso_user_client, xero):
@@ -53,8 +52,10 @@ def test_add_link_checks_the_contact_in_xero_and_shows_the_overview(sso_user_cli
     connection = make_connection()
     org = OrganizationFactory(name="Katherine Warren")
     contacts = example("getContacts")
-    xero.add("GET", f"/api.xro/2.0/Contacts/{KAT_ID}", Reply(200, contacts))
-    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, {**example("getInvoices"), "Invoices": []}))
+    xero.expect_request(f"/api.xro/2.0/Contacts/{KAT_ID}", method="GET").respond_with_json(contacts)
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(
+        {**example("getInvoices"), "Invoices": []}
+    )
     response = sso_user_client.post(
         f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID}
     )
@@ -72,8 +73,12 @@ def test_add_link_checks_the_contact_in_xero_and_shows_the_overview(sso_user_cli
 def test_a_xero_failure_while_linking_shows_xeros_words_and_links_nothing(sso_user_client, xero):
     make_connection()
     org = OrganizationFactory(name="Katherine Warren")
-    xero.add("GET", f"/api.xro/2.0/Contacts/{KAT_ID}", Reply(503, {"Title": "Service Unavailable"}))
-    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    xero.expect_request(f"/api.xro/2.0/Contacts/{KAT_ID}", method="GET").respond_with_json(
+        {"Title": "Service Unavailable"}, status=503
+    )
+    xero.expect_request("/api.xro/2.0/Contacts", method="GET").respond_with_json(
+        example("getContacts")
+    )
     response = sso_user_client.post(
         f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID}
     )
@@ -84,14 +89,16 @@ def test_a_xero_failure_while_linking_shows_xeros_words_and_links_nothing(sso_us
 def test_a_linked_contact_deleted_in_xero_offers_to_unlink(sso_user_client, xero):
     connection = make_connection()
     org = OrganizationFactory()
-    XeroLink.objects.create(
-        organization=org,
+    XeroLinkFactory(
+        record=org,
         tenant_id=connection.tenant_id,
         xero_type="contact",
         xero_id=KAT_ID,
         xero_name="Katherine Warren",
     )
-    xero.add("GET", f"/api.xro/2.0/Contacts/{KAT_ID}", Reply(404))
+    xero.expect_request(f"/api.xro/2.0/Contacts/{KAT_ID}", method="GET").respond_with_data(
+        status=404
+    )
     page = sso_user_client.get(f"/xero/tab/organization/{org.pk}/").content.decode()
     assert "no longer exists in Xero" in page
     assert f'hx-get="/xero/tab/organization/{org.pk}/unlink"' in page
@@ -110,7 +117,7 @@ def test_an_opportunity_with_nothing_linked_says_how_to_link(sso_user_client, xe
     page = sso_user_client.get(f"/xero/tab/opportunity/{opportunity.pk}/").content.decode()
     assert 'data-testid="xero-net">NZD 0.00<' in page
     assert "No invoices or bills are linked yet" in page
-    assert xero.received == []  # nothing linked, nothing to ask Xero
+    assert xero.log == []  # nothing linked, nothing to ask Xero
 
 
 def test_find_refuses_a_backwards_date_range(sso_user_client, xero):
@@ -121,4 +128,4 @@ def test_find_refuses_a_backwards_date_range(sso_user_client, xero):
         {"type": "invoices", "q": "", "date_from": "2026-02-01", "date_to": "2026-01-01"},
     ).content.decode()
     assert "The end of the range cannot be before its start." in page
-    assert xero.received == []
+    assert xero.log == []

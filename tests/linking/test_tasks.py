@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from crm_xero.celery import app
@@ -17,6 +18,7 @@ from linking import tasks
 from linking.models import XeroConnection
 from linking.xero import budget, cache, client, reads
 from sandbox import seed
+from tests.factories import XeroConnectionFactory
 from tests.linking.conftest import make_connection
 
 AU = seed.AU_TENANT_ID
@@ -31,22 +33,18 @@ def nz_connection(xero_sandbox) -> XeroConnection:
     """A second connection, to Demo Company (NZ), with tokens from its own consent in the sandbox
     (as another Xero user, so that the AU connection's grant is left alone)."""
     minted = xero_sandbox.mint_tokens(email=seed.SELLER_EMAIL, tenant_ids=[NZ])
-    connection = XeroConnection(
+    return XeroConnectionFactory(
         tenant_id=NZ,
         connection_id=uuid.uuid4(),
         tenant_name="Demo Company (NZ)",
         base_currency="NZD",
         short_code=seed.NZ_SHORT_CODE,
         token_refreshed_at=timezone.now(),
-    )
-    connection.store_tokens(
         access_token=minted["access_token"],
         refresh_token=minted["refresh_token"],
         expires_at=timezone.now() + timedelta(seconds=int(minted["expires_in"])),
         scopes=minted["scope"].split(),
     )
-    connection.save()
-    return connection
 
 
 def tokens_of(connection: XeroConnection) -> tuple[str, str]:
@@ -163,12 +161,7 @@ def test_refresh_ahead_leaves_a_busy_connection_with_time_left_alone(
 def test_refresh_ahead_leaves_a_connection_last_used_over_an_hour_ago_alone(
     sandbox_connection, xero_sandbox
 ):
-    class TwoHoursAgo(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime.now(tz) - timedelta(hours=2)
-
-    with mock.patch("linking.xero.budget.datetime", TwoHoursAgo):
+    with time_machine.travel(timezone.now() - timedelta(hours=2)):
         xero_answers(sandbox_connection)  # Xero was last called two hours ago
     assert budget.headroom(AU) is not None
     set_row(sandbox_connection, access_token_expires_at=timezone.now() + timedelta(minutes=1))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from linking import crypto
 from linking.models import XeroConnection
 from linking.xero import tokens
-from tests.linking.conftest import make_connection, token_reply
+from tests.linking.conftest import LateJSON, make_connection, requests_to, token_reply
 
 
 @pytest.mark.skipif(
@@ -24,9 +24,10 @@ from tests.linking.conftest import make_connection, token_reply
 @pytest.mark.django_db(transaction=True)
 def test_eight_workers_refreshing_at_once_make_one_token_call(xero):
     stale = make_connection(expires_at=timezone.now() - timedelta(seconds=5))
-    reply = token_reply(access="access-2", refresh="refresh-2")
-    reply.delay = 0.3  # long enough for every worker to be waiting on the lock
-    xero.add("POST", "/connect/token", reply)
+    xero.expect_request("/connect/token", method="POST").respond_with_handler(
+        # late enough for every worker to be waiting on the lock
+        LateJSON(0.3, token_reply(access="access-2", refresh="refresh-2"))
+    )
     barrier = threading.Barrier(8)
     results: list[str] = []
     errors: list[BaseException] = []
@@ -48,14 +49,14 @@ def test_eight_workers_refreshing_at_once_make_one_token_call(xero):
         t.join(timeout=30)
     assert errors == []
     assert results == ["access-2"] * 8
-    assert len(xero.requests_to("POST", "/connect/token")) == 1
+    assert len(requests_to(xero, "POST", "/connect/token")) == 1
 
 
 @pytest.mark.django_db
 def test_a_fresh_token_is_not_refreshed(xero):
     connection = make_connection()
     assert tokens.fresh_connection(connection).access_token == "access-1"
-    assert xero.requests_to("POST", "/connect/token") == []
+    assert requests_to(xero, "POST", "/connect/token") == []
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ from linking.xero import cache as xero_cache
 from sandbox import dbguard, seed
 from sandbox.models import Invoice as XeroInvoice
 from tests.factories import OrganizationFactory
-from tests.linking.test_budget import MINUTE, FrozenClock
+from tests.linking.test_budget import FrozenClock
 from tests.linking.test_webhooks import (
     KEY,
     an_authorised_invoice,
@@ -83,9 +83,12 @@ def worker():
         mock.patch.object(
             tasks.webhook_events,
             "apply_async",
+            autospec=True,
             side_effect=lambda args, countdown=None: tasks.webhook_events(*args),
         ),
-        mock.patch.object(tasks.webhook_flush, "apply_async", side_effect=queue.schedule),
+        mock.patch.object(
+            tasks.webhook_flush, "apply_async", autospec=True, side_effect=queue.schedule
+        ),
     ):
         yield queue
 
@@ -288,11 +291,10 @@ def test_a_new_invoice_of_a_cached_contact_shows_at_the_next_opening_for_one_cal
 
 
 @pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    """The budget's clock, held still (so the test's calls fall in one minute)."""
-    frozen = FrozenClock(MINUTE)
-    monkeypatch.setattr(budget, "time", frozen)
-    return frozen
+def clock(time_machine) -> FrozenClock:
+    """The clock, held still (so the test's calls fall in one minute), at the present: the
+    session and the tokens the test's fixtures made are good there."""
+    return FrozenClock(time_machine, time.time())
 
 
 @pytest.mark.sandbox_invoices(600)
@@ -302,7 +304,7 @@ def test_a_flush_yields_to_a_user_opening_a_tab_and_finishes_later(
     contact, org, ids = city
     assert len(ids) == 600  # 12 calls of 50 to refetch
     settings.XERO_RATE_PER_MINUTE = 12  # background work may use 8 of them
-    cache.delete_many([budget._key(AU, f"minute:{int(MINUTE // 60) + n}") for n in (-1, 0)])
+    cache.delete_many([budget._key(AU, f"minute:{int(clock.now // 60) + n}") for n in (-1, 0)])
     calls = xero_sandbox.api_calls(AU)
 
     deliver([xero_event(AU, "INVOICE", i) for i in ids])

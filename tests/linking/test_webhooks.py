@@ -30,7 +30,7 @@ from linking.xero import reads
 from sandbox import dbguard, seed
 from sandbox.models import Contact as XeroContact
 from sandbox.models import Invoice as XeroInvoice
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, XeroLinkFactory
 from tests.sandbox.helpers import api
 
 WEBHOOK_PATH = "/integrations/xero/webhooks"
@@ -82,8 +82,8 @@ def xero_contact(name: str, tenant_id=AU) -> XeroContact:
 
 def link(record, connection, contact: XeroContact) -> XeroLink:
     """A link as Add Link leaves it."""
-    return XeroLink.objects.create(
-        organization=record,
+    return XeroLinkFactory(
+        record=record,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
         xero_id=contact.contact_id,
@@ -191,7 +191,7 @@ def webhook_key(settings) -> str:
 @pytest.fixture
 def queued():
     """The webhook task's .delay, replaced: what the view queued, without running it."""
-    with mock.patch("linking.tasks.webhook_events.delay") as delay:
+    with mock.patch("linking.tasks.webhook_events.delay", autospec=True) as delay:
         yield delay
 
 

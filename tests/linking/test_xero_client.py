@@ -14,8 +14,7 @@ from linking.models import XeroConnection
 from linking.xero import budget, client
 from linking.xero.errors import XeroError
 from linking.xero.types import Address, ContactDraft, InvoiceDraft, LineItem, Phone
-from tests.linking.conftest import TENANT_ID, make_connection, token_reply
-from tests.replay import Reply
+from tests.linking.conftest import TENANT_ID, LateJSON, make_connection, requests_to, token_reply
 from tests.xero_spec import example
 
 pytestmark = pytest.mark.django_db
@@ -28,19 +27,21 @@ RATE_HEADERS = {
 
 
 def test_get_organisation_reads_base_currency_and_short_code(xero, connection):
-    xero.add("GET", "/api.xro/2.0/Organisation", Reply(200, example("getOrganisations")))
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        example("getOrganisations")
+    )
     organisation = client.get_organisation(connection)
     assert organisation.base_currency == "NZD"
     assert organisation.short_code == "!mBdtL"
     assert organisation.country_code == "NZ"
-    (request,) = xero.requests_to("GET", "/api.xro/2.0/Organisation")
+    (request,) = requests_to(xero, "GET", "/api.xro/2.0/Organisation")
     assert request.headers["xero-tenant-id"] == TENANT_ID
     assert request.headers["authorization"] == "Bearer access-1"
 
 
 def test_rate_limit_headroom_is_recorded_for_every_process(xero, connection):
-    xero.add(
-        "GET", "/api.xro/2.0/Organisation", Reply(200, example("getOrganisations"), RATE_HEADERS)
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        example("getOrganisations"), headers=RATE_HEADERS
     )
     client.get_organisation(connection)
     seen = budget.headroom(connection.tenant_id)
@@ -49,7 +50,9 @@ def test_rate_limit_headroom_is_recorded_for_every_process(xero, connection):
 
 
 def test_search_contacts_returns_dataclasses_and_sends_the_filters(xero, connection):
-    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    xero.expect_request("/api.xro/2.0/Contacts", method="GET").respond_with_json(
+        example("getContacts")
+    )
     contacts = client.search_contacts(
         connection, search_term="kat", where='EmailAddress=="kat.warren@clampett.com"'
     )
@@ -62,14 +65,16 @@ def test_search_contacts_returns_dataclasses_and_sends_the_filters(xero, connect
     )
     assert any(a.city == "Palo Alto" for a in kat.addresses)
     assert all(not a.is_empty for a in kat.addresses)
-    (request,) = xero.requests_to("GET", "/api.xro/2.0/Contacts")
-    assert request.query["searchTerm"] == ["kat"]
-    assert request.query["where"] == ['EmailAddress=="kat.warren@clampett.com"']
-    assert request.query["pageSize"] == ["100"]
+    (request,) = requests_to(xero, "GET", "/api.xro/2.0/Contacts")
+    assert request.args.getlist("searchTerm") == ["kat"]
+    assert request.args.getlist("where") == ['EmailAddress=="kat.warren@clampett.com"']
+    assert request.args.getlist("pageSize") == ["100"]
 
 
 def test_a_contact_gone_from_xero_is_a_not_found_error(xero, connection):
-    xero.add("GET", "/api.xro/2.0/Contacts/00000000-0000-0000-0000-000000000001", Reply(404))
+    xero.expect_request(
+        "/api.xro/2.0/Contacts/00000000-0000-0000-0000-000000000001", method="GET"
+    ).respond_with_data(status=404)
     with pytest.raises(XeroError) as excinfo:
         client.get_contact(connection, "00000000-0000-0000-0000-000000000001")
     assert excinfo.value.code == "not_found"
@@ -77,7 +82,9 @@ def test_a_contact_gone_from_xero_is_a_not_found_error(xero, connection):
 
 
 def test_list_invoices_gives_decimal_amounts_and_dates(xero, connection):
-    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, example("getInvoices")))
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(
+        example("getInvoices")
+    )
     invoices = client.list_invoices(
         connection,
         contact_ids=["a3675fc4-f8dd-4f03-ba5b-f1870566bcd7"],
@@ -92,13 +99,13 @@ def test_list_invoices_gives_decimal_amounts_and_dates(xero, connection):
     assert first.date == date(2018, 10, 20)
     assert first.due_date == date(2018, 12, 30)
     assert first.contact_name == "Barney Rubble-83203"
-    (request,) = xero.requests_to("GET", "/api.xro/2.0/Invoices")
-    assert request.query["ContactIDs"] == ["a3675fc4-f8dd-4f03-ba5b-f1870566bcd7"]
-    assert request.query["where"] == [
+    (request,) = requests_to(xero, "GET", "/api.xro/2.0/Invoices")
+    assert request.args.getlist("ContactIDs") == ["a3675fc4-f8dd-4f03-ba5b-f1870566bcd7"]
+    assert request.args.getlist("where") == [
         '(Type=="ACCREC") AND Date >= DateTime(2018, 01, 01) AND Date <= DateTime(2018, 12, 31)'
     ]
-    assert request.query["pageSize"] == ["1000"]
-    assert request.query["summaryOnly"] == ["true"]
+    assert request.args.getlist("pageSize") == ["1000"]
+    assert request.args.getlist("summaryOnly") == ["true"]
 
 
 def test_list_invoices_fetches_every_page(xero, connection):
@@ -108,10 +115,11 @@ def test_list_invoices_fetches_every_page(xero, connection):
     full = {**page, "Invoices": [{**invoice, "InvoiceID": str(uuid.uuid4())} for _ in range(1000)]}
     full["pagination"] = {"page": 1, "pageSize": 1000, "pageCount": 2, "itemCount": 1003}
     last = {**page, "pagination": {"page": 2, "pageSize": 1000, "pageCount": 2, "itemCount": 1003}}
-    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, full), Reply(200, last))
+    xero.expect_oneshot_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(full)
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(last)
     invoices = client.list_invoices(connection, contact_ids=[invoice["Contact"]["ContactID"]])
     assert len(invoices) == 1003
-    pages = [r.query["page"] for r in xero.requests_to("GET", "/api.xro/2.0/Invoices")]
+    pages = [r.args.getlist("page") for r in requests_to(xero, "GET", "/api.xro/2.0/Invoices")]
     assert pages == [["1"], ["2"]]
 
 
@@ -122,7 +130,8 @@ def test_an_invoice_read_twice_across_pages_counts_once(xero, connection):
     one = {**page, "Invoices": [first, others[0]], "pagination": pages}
     # A new invoice pushed `others[0]` onto page 2 while page 1 was being read.
     two = {**page, "Invoices": [others[0], others[1]], "pagination": {**pages, "page": 2}}
-    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, one), Reply(200, two))
+    xero.expect_oneshot_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(one)
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(two)
     invoices = client.list_invoices(connection, page_size=2)
     assert [i.invoice_id for i in invoices] == [
         first["InvoiceID"],
@@ -132,7 +141,9 @@ def test_an_invoice_read_twice_across_pages_counts_once(xero, connection):
 
 
 def test_an_unreadable_invoice_page_is_a_retryable_xero_error(xero, connection):
-    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, "<html>Service Unavailable</html>"))
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(
+        "<html>Service Unavailable</html>"
+    )
     with pytest.raises(XeroError) as raised:
         client.list_invoices(connection)
     assert raised.value.retryable
@@ -142,7 +153,7 @@ def test_an_unreadable_invoice_page_is_a_retryable_xero_error(xero, connection):
 def test_invoice_lists_read_from_json_equal_what_the_sdk_models_give(xero, connection):
     """list_invoices parses Xero's JSON itself (for speed); get_invoice goes through the SDK."""
     page = example("getInvoices")
-    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, page))
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(page)
     listed = client.list_invoices(connection)
     assert len(listed) == len(page["Invoices"]) > 1
     for item in listed:
@@ -150,7 +161,9 @@ def test_invoice_lists_read_from_json_equal_what_the_sdk_models_give(xero, conne
             **page,
             "Invoices": [i for i in page["Invoices"] if i["InvoiceID"] == item.invoice_id],
         }
-        xero.add("GET", f"/api.xro/2.0/Invoices/{item.invoice_id}", Reply(200, one))
+        xero.expect_request(
+            f"/api.xro/2.0/Invoices/{item.invoice_id}", method="GET"
+        ).respond_with_json(one)
         assert client.get_invoice(connection, item.invoice_id) == item
 
 
@@ -159,7 +172,9 @@ def test_where_filters_escape_quotes():
 
 
 def test_create_contact_sends_an_idempotency_key_and_only_filled_fields(xero, connection):
-    xero.add("PUT", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    xero.expect_request("/api.xro/2.0/Contacts", method="PUT").respond_with_json(
+        example("getContacts")
+    )
     draft = ContactDraft(
         name="Katherine Warren",
         email="kat.warren@clampett.com",
@@ -168,9 +183,9 @@ def test_create_contact_sends_an_idempotency_key_and_only_filled_fields(xero, co
     )
     created = client.create_contact(connection, draft, idempotency_key="crm-contact-42")
     assert created.name == "Katherine Warren"
-    (request,) = xero.requests_to("PUT", "/api.xro/2.0/Contacts")
+    (request,) = requests_to(xero, "PUT", "/api.xro/2.0/Contacts")
     assert request.headers["idempotency-key"] == "crm-contact-42"
-    sent = request.json()["Contacts"][0]
+    sent = request.get_json()["Contacts"][0]
     assert sent["Name"] == "Katherine Warren"
     assert sent["Phones"] == [{"PhoneType": "MOBILE", "PhoneNumber": "+64 21 555 0101"}]
     assert sent["Addresses"][0]["AddressLine1"] == "1 Queen St"
@@ -191,7 +206,9 @@ def test_a_validation_error_carries_xeros_own_message(xero, connection):
             }
         ],
     }
-    xero.add("PUT", "/api.xro/2.0/Contacts", Reply(400, refusal))
+    xero.expect_request("/api.xro/2.0/Contacts", method="PUT").respond_with_json(
+        refusal, status=400
+    )
     with pytest.raises(XeroError) as excinfo:
         client.create_contact(connection, ContactDraft(name="Acme"), idempotency_key="k")
     assert excinfo.value.message == "The contact name Acme is already assigned to another contact."
@@ -199,7 +216,9 @@ def test_a_validation_error_carries_xeros_own_message(xero, connection):
 
 
 def test_create_invoice_draft_sends_a_draft_with_an_idempotency_key(xero, connection):
-    xero.add("PUT", "/api.xro/2.0/Invoices", Reply(200, example("getInvoices")))
+    xero.expect_request("/api.xro/2.0/Invoices", method="PUT").respond_with_json(
+        example("getInvoices")
+    )
     draft = InvoiceDraft(
         contact_id="a3675fc4-f8dd-4f03-ba5b-f1870566bcd7",
         date=date(2026, 11, 25),
@@ -209,9 +228,9 @@ def test_create_invoice_draft_sends_a_draft_with_an_idempotency_key(xero, connec
         line_items=(LineItem("Consulting", Decimal("2"), Decimal("150.00"), "200"),),
     )
     client.create_invoice_draft(connection, draft, idempotency_key="crm-invoice-7")
-    (request,) = xero.requests_to("PUT", "/api.xro/2.0/Invoices")
+    (request,) = requests_to(xero, "PUT", "/api.xro/2.0/Invoices")
     assert request.headers["idempotency-key"] == "crm-invoice-7"
-    sent = request.json()["Invoices"][0]
+    sent = request.get_json()["Invoices"][0]
     assert (sent["Type"], sent["Status"], sent["CurrencyCode"]) == ("ACCREC", "DRAFT", "NZD")
     assert sent["LineAmountTypes"] == "Exclusive"
     assert sent["LineItems"] == [
@@ -221,10 +240,8 @@ def test_create_invoice_draft_sends_a_draft_with_an_idempotency_key(xero, connec
 
 
 def test_a_429_says_when_to_retry_without_sleeping_or_retrying(xero, connection):
-    xero.add(
-        "GET",
-        "/api.xro/2.0/Organisation",
-        Reply(429, None, {"Retry-After": "37", "X-Rate-Limit-Problem": "minute"}),
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_data(
+        status=429, headers={"Retry-After": "37", "X-Rate-Limit-Problem": "minute"}
     )
     started = time.monotonic()
     with pytest.raises(XeroError) as excinfo:
@@ -232,11 +249,13 @@ def test_a_429_says_when_to_retry_without_sleeping_or_retrying(xero, connection)
     assert time.monotonic() - started < 2
     assert excinfo.value.retry_after == 37
     assert excinfo.value.message == "Xero is busy — try again in 37 seconds."
-    assert len(xero.requests_to("GET", "/api.xro/2.0/Organisation")) == 1
+    assert len(requests_to(xero, "GET", "/api.xro/2.0/Organisation")) == 1
 
 
 def test_a_5xx_is_a_retryable_error(xero, connection):
-    xero.add("GET", "/api.xro/2.0/Organisation", Reply(503, {"Title": "Service Unavailable"}))
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        {"Title": "Service Unavailable"}, status=503
+    )
     with pytest.raises(XeroError) as excinfo:
         client.get_organisation(connection)
     assert excinfo.value.retryable
@@ -245,38 +264,48 @@ def test_a_5xx_is_a_retryable_error(xero, connection):
 
 def test_a_timed_out_create_is_not_sent_twice(xero, connection, settings):
     settings.XERO_READ_TIMEOUT = 1
-    xero.add("PUT", "/api.xro/2.0/Invoices", Reply(200, example("getInvoices"), delay=1.5))
+    late = LateJSON(1.5, example("getInvoices"))
+    xero.expect_request("/api.xro/2.0/Invoices", method="PUT").respond_with_handler(late)
     draft = InvoiceDraft(contact_id="c", line_items=(LineItem("x", Decimal(1), Decimal(1)),))
     with pytest.raises(XeroError) as excinfo:
         client.create_invoice_draft(connection, draft, idempotency_key="once")
     assert excinfo.value.code == "timeout"
     time.sleep(0.7)
-    assert len(xero.requests_to("PUT", "/api.xro/2.0/Invoices")) == 1
+    assert len(late.arrived) == 1  # PUT /Invoices, as they came (the log has them once answered)
 
 
 def test_a_refused_token_is_refreshed_once_and_the_call_repeated(xero, connection):
-    xero.add(
-        "GET",
-        "/api.xro/2.0/Organisation",
-        Reply(401, {"Title": "Unauthorized", "Status": 401, "Detail": "TokenExpired"}),
-        Reply(200, example("getOrganisations")),
+    xero.expect_oneshot_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        {"Title": "Unauthorized", "Status": 401, "Detail": "TokenExpired"}, status=401
     )
-    xero.add("POST", "/connect/token", token_reply(access="access-2", refresh="refresh-2"))
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        example("getOrganisations")
+    )
+    xero.expect_request("/connect/token", method="POST").respond_with_json(
+        token_reply(access="access-2", refresh="refresh-2")
+    )
     client.get_organisation(connection)
-    calls = xero.requests_to("GET", "/api.xro/2.0/Organisation")
+    calls = requests_to(xero, "GET", "/api.xro/2.0/Organisation")
     assert [c.headers["authorization"] for c in calls] == ["Bearer access-1", "Bearer access-2"]
-    (token_call,) = xero.requests_to("POST", "/connect/token")
-    assert token_call.form() == {"grant_type": "refresh_token", "refresh_token": "refresh-1"}
+    (token_call,) = requests_to(xero, "POST", "/connect/token")
+    assert token_call.form.to_dict() == {
+        "grant_type": "refresh_token",
+        "refresh_token": "refresh-1",
+    }
     connection.refresh_from_db()
     assert (connection.access_token, connection.refresh_token) == ("access-2", "refresh-2")
 
 
 def test_a_token_near_expiry_is_refreshed_before_the_call(xero, db):
     connection = make_connection(expires_at=timezone.now() + timedelta(seconds=30))
-    xero.add("POST", "/connect/token", token_reply(access="access-new"))
-    xero.add("GET", "/api.xro/2.0/Organisation", Reply(200, example("getOrganisations")))
+    xero.expect_request("/connect/token", method="POST").respond_with_json(
+        token_reply(access="access-new")
+    )
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        example("getOrganisations")
+    )
     client.get_organisation(connection)
-    (call,) = xero.requests_to("GET", "/api.xro/2.0/Organisation")
+    (call,) = requests_to(xero, "GET", "/api.xro/2.0/Organisation")
     assert call.headers["authorization"] == "Bearer access-new"
     connection.refresh_from_db()
     assert connection.token_refreshed_at is not None
@@ -285,7 +314,9 @@ def test_a_token_near_expiry_is_refreshed_before_the_call(xero, db):
 
 def test_an_invalid_grant_marks_the_connection_for_reconnecting(xero, db):
     connection = make_connection(expires_at=timezone.now() - timedelta(minutes=1))
-    xero.add("POST", "/connect/token", Reply(400, {"error": "invalid_grant"}))
+    xero.expect_request("/connect/token", method="POST").respond_with_json(
+        {"error": "invalid_grant"}, status=400
+    )
     with pytest.raises(XeroError) as excinfo:
         client.get_organisation(connection)
     assert excinfo.value.reconnect
@@ -295,15 +326,13 @@ def test_an_invalid_grant_marks_the_connection_for_reconnecting(xero, db):
     # Later calls do not hammer Xero with the dead grant.
     with pytest.raises(XeroError):
         client.get_organisation(connection)
-    assert len(xero.requests_to("POST", "/connect/token")) == 1
-    assert not xero.requests_to("GET", "/api.xro/2.0/Organisation")
+    assert len(requests_to(xero, "POST", "/connect/token")) == 1
+    assert not requests_to(xero, "GET", "/api.xro/2.0/Organisation")
 
 
 def test_a_403_says_the_organisation_must_be_reconnected(xero, connection):
-    xero.add(
-        "GET",
-        "/api.xro/2.0/Organisation",
-        Reply(403, {"Title": "Forbidden", "Status": 403, "Detail": "AuthenticationUnsuccessful"}),
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        {"Title": "Forbidden", "Status": 403, "Detail": "AuthenticationUnsuccessful"}, status=403
     )
     with pytest.raises(XeroError) as excinfo:
         client.get_organisation(connection)
@@ -315,7 +344,7 @@ def test_list_tenants_reads_the_connections(xero):
     from linking.xero.types import TokenSet
     from tests.linking.conftest import connections_example
 
-    xero.add("GET", "/connections", Reply(200, connections_example()))
+    xero.expect_request("/connections", method="GET").respond_with_json(connections_example())
     tokens = TokenSet("a", "r", timezone.now() + timedelta(minutes=30), [])
     (tenant,) = client.list_tenants(tokens)
     assert tenant.tenant_id == "fe79f7dd-b6d4-4a92-ba7b-538af6289c58"
@@ -324,6 +353,8 @@ def test_list_tenants_reads_the_connections(xero):
 
 
 def test_delete_connection_uses_the_connection_id_not_the_tenant_id(xero, connection):
-    xero.add("DELETE", f"/connections/{connection.connection_id}", Reply(204))
+    xero.expect_request(
+        f"/connections/{connection.connection_id}", method="DELETE"
+    ).respond_with_data(status=204)
     client.delete_connection(connection)
-    assert len(xero.requests_to("DELETE", f"/connections/{connection.connection_id}")) == 1
+    assert len(requests_to(xero, "DELETE", f"/connections/{connection.connection_id}")) == 1

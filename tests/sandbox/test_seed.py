@@ -306,19 +306,19 @@ def snapshot() -> list[tuple]:
     return [*invoice_rows.order_by("pk"), *note_rows.order_by("pk"), Allocation.objects.count()]
 
 
-def test_reseeding_keeps_credit_notes_and_allocations_as_they_are(monkeypatch) -> None:
+def test_reseeding_keeps_credit_notes_and_allocations_as_they_are(time_machine) -> None:
     first = seed.seed(big_customer_invoices=40)
     before = snapshot()
     assert first.credit_notes == CreditNote.objects.count() > 0
     later = timezone.now() + timedelta(days=9)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    time_machine.move_to(later, tick=False)
     assert seed.seed(big_customer_invoices=40) == first
     assert snapshot() == before
 
 
-def test_the_dated_rows_follow_the_day_of_seeding(monkeypatch) -> None:
+def test_the_dated_rows_follow_the_day_of_seeding(time_machine) -> None:
     moment = datetime(2027, 3, 10, 3, 0, tzinfo=UTC)  # 14:00 in Sydney, 16:00 in Auckland
-    monkeypatch.setattr(timezone, "now", lambda: moment)
+    time_machine.move_to(moment, tick=False)
     seed.seed(big_customer_invoices=0)
     due = Invoice.objects.get(
         invoice_id=seed.stable_id(seed.AU_TENANT_ID, "invoice", "dated:obrien:30")
@@ -327,6 +327,6 @@ def test_the_dated_rows_follow_the_day_of_seeding(monkeypatch) -> None:
     assert not Invoice.objects.filter(updated__gt=moment).exists()
     assert not CreditNote.objects.filter(updated__gt=moment).exists()
     late = datetime(2027, 3, 10, 14, 0, tzinfo=UTC)  # already 11 March in Sydney
-    monkeypatch.setattr(timezone, "now", lambda: late)
+    time_machine.move_to(late, tick=False)
     au = Organisation.objects.get(organisation_id=seed.AU_TENANT_ID)
     assert organisations.local_today(au) == date(2027, 3, 11)
