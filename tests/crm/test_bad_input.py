@@ -103,11 +103,27 @@ def test_an_empty_to_field_in_a_post_is_no_to_field(superuser_client):
     assert not type(org).objects.filter(pk=org.pk).exists()
 
 
-@pytest.mark.parametrize("url", ["organization", "contact", "opportunity", "project"])
-@pytest.mark.parametrize("q", ["\x00", "a\x00b", "\x1b[31m"])
-def test_admin_searches_and_filters_with_nul_answer_a_page(superuser_client, url, q):
-    response = superuser_client.get(f"/admin/crm/{url}/", {"q": q, "country": q, "stage": q})
-    assert response.status_code in (200, 302)  # 302: Django's ?e=1 for an unknown filter value
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/admin/crm/organization/?q={v}",
+        "/admin/crm/organization/?country={v}",
+        "/admin/crm/contact/?q={v}",
+        "/admin/crm/opportunity/?q={v}&stage={v}&currency={v}",
+        "/admin/crm/project/?status={v}",
+        "/admin/accounts/user/?q={v}",
+        "/admin/auth/group/?q={v}",
+    ],
+)
+@pytest.mark.parametrize("value", ["%00", "a%00b", "%1B%5B31m"])
+def test_admin_searches_and_filters_with_control_characters_answer_a_page(
+    superuser_client, query, value
+):
+    OrganizationFactory(country="Australia")
+    OpportunityFactory()
+    ProjectFactory()
+    response = superuser_client.get(query.format(v=value))
+    assert response.status_code == 200
 
 
 def test_an_admin_search_with_nul_finds_what_the_term_names(superuser_client):
