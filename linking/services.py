@@ -218,7 +218,7 @@ def _revoke_quietly(refresh_token: str) -> None:
 # Links between CRM records and Xero contacts.
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9-]{1,64}")
+_TOKEN = re.compile(r"[A-Za-z0-9-]+")
 
 
 def idempotency_key(action: str, record: models.Model, token: str) -> str:
