@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -9,12 +10,42 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from crm_xero.crm.currencies import validate_currency_code
+from crm_xero.search import OneLineField, SearchField
+from linking.xero.ids import xero_id
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Search Xero contacts", max_length=255, required=False)
+    q = SearchField(label="Search Xero contacts")
+
+
+class ContactPickerForm(forms.Form):
+    """The deal invoice form's search for the Xero contact to invoice."""
+
+    contact_q = SearchField(label="Search Xero contacts")
+
+
+class NewXeroContactForm(forms.Form):
+    """The contact picker's New Xero Contact: a name of one line (control characters become
+    spaces) and the form's one-time token."""
+
+    new_contact_name = OneLineField(
+        max_length=255,
+        error_messages={
+            "required": "Give the new Xero contact a name.",
+            "max_length": "A Xero contact's name has at most %(limit_value)d characters.",
+        },
+    )
+    contact_token = forms.Field(required=False)  # checked by clean_contact_token
+
+    def clean_contact_token(self) -> str:
+        """The token the picker was rendered with; anything else (a NUL, a page of text) is
+        no token of ours and is ignored (the view makes a new one)."""
+        token = self.cleaned_data["contact_token"]
+        return (
+            token if isinstance(token, str) and re.fullmatch(r"[A-Za-z0-9-]{1,64}", token) else ""
+        )
 
 
 class InvoiceDraftForm(forms.Form):
@@ -67,15 +98,20 @@ InvoiceLineFormSet = forms.formset_factory(
 class DealInvoiceForm(InvoiceDraftForm):
     """An invoice draft from an opportunity or project: the Xero contact is chosen in the form."""
 
-    contact_id = forms.CharField(
+    contact_id = forms.Field(  # a GUID: see clean_contact_id
         widget=forms.HiddenInput,
         error_messages={"required": "Choose the Xero contact to invoice (search, or create one)."},
     )
     contact_name = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    def clean_contact_id(self) -> str:
+        if (contact_id := xero_id(self.cleaned_data["contact_id"])) is None:
+            raise forms.ValidationError(self.fields["contact_id"].error_messages["required"])
+        return contact_id
+
 
 class FindItemsForm(forms.Form):
-    q = forms.CharField(label="Number or reference", max_length=255, required=False)
+    q = SearchField(label="Number or reference")
     date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroL
 from linking.records import RecordProfile, record_profile, record_update
 from linking.xero import client, oauth, reads
 from linking.xero.errors import XeroError
+from linking.xero.ids import xero_id
 from linking.xero.types import (
     Address,
     Contact,
@@ -216,11 +218,18 @@ def _revoke_quietly(refresh_token: str) -> None:
 # Links between CRM records and Xero contacts.
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9-]+")
+
+
 def idempotency_key(action: str, record: models.Model, token: str) -> str:
     """An Idempotency-Key derived from the CRM action, the record and the form's one-time token.
 
-    A double submit of the same form sends the same key, so Xero makes one record.
+    A double submit of the same form sends the same key, so Xero makes one record. A token that
+    is not one of ours (letters, digits, dashes) is sent as its hash: a header carries no
+    control characters or non-ASCII text.
     """
+    if not _TOKEN.fullmatch(token):
+        token = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
     return f"crm-{action}-{record._meta.model_name}-{record.pk}-{token}"[:128]
 
 
@@ -325,6 +334,8 @@ def _fetched_or_audited(fetch, *, user, record, connection: XeroConnection, xero
 
 def link_create(*, user, record, connection: XeroConnection, xero_contact_id: str) -> XeroLink:
     """Link the record to an existing Xero contact (checked to exist in Xero first)."""
+    if (xero_contact_id := xero_id(xero_contact_id)) is None:
+        raise LinkError("That is not a Xero contact: choose one from the list.")
     contact = _fetched_or_audited(
         lambda: client.get_contact(connection, xero_contact_id),
         user=user,
@@ -545,6 +556,8 @@ def _item_link_save(*, user, record, connection: XeroConnection, invoice: Invoic
 
 def item_link_create(*, user, record, connection: XeroConnection, invoice_id: str) -> XeroLink:
     """Link an existing invoice or bill (checked in Xero first) to an opportunity or project."""
+    if (invoice_id := xero_id(invoice_id)) is None:
+        raise LinkError("That is not a Xero invoice or bill: choose one from the list.")
     invoice = _fetched_or_audited(
         lambda: client.get_invoice(connection, invoice_id),
         user=user,

@@ -21,20 +21,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm_xero import cache as shared_cache
 from crm_xero.accounts.sso import is_sso_session, sso_context
+from crm_xero.params import record_id
 from linking import broker, selectors, services, tasks
 from linking.access import sso_admin_required
 from linking.copying import describe
 from linking.forms import (
+    ContactPickerForm,
     DealInvoiceForm,
     FindItemsForm,
     InvoiceDraftForm,
     InvoiceLineFormSet,
+    NewXeroContactForm,
     SearchForm,
 )
 from linking.models import PendingXeroConsent, XeroLink
 from linking.records import CONTACT_KINDS, get_record, kind_of, record_profile
 from linking.xero import budget, client, oauth
 from linking.xero.errors import XeroError
+from linking.xero.ids import xero_id
 from linking.xero.types import InvoiceDraft, LineItem
 
 log = logging.getLogger(__name__)
@@ -372,7 +376,7 @@ def xero_callback(request):
     if (
         not flow
         or not state
-        or not secrets.compare_digest(state, flow["state"])
+        or not secrets.compare_digest(state.encode(), flow["state"].encode())
         or time.time() - flow["started"] > OAUTH_MAX_AGE
     ):
         return _bad_callback(request)
@@ -574,9 +578,12 @@ def deal_link(request, record, kind, connection):
 @_deal_action
 def deal_unlink(request, record, kind, connection):
     """Unlink one invoice or bill: ask first, then remove the link only."""
+    link_id = record_id(request.GET.get("link") or request.POST.get("link"))
+    if link_id is None:
+        raise Http404("No such invoice or bill is linked to this record.")
     link = get_object_or_404(
         XeroLink.objects.filter(**{kind: record}, xero_type=XeroLink.XeroType.INVOICE),
-        pk=request.GET.get("link") or request.POST.get("link"),
+        pk=link_id,
     )
     if request.method == "GET":
         context = {"record": record, "kind": kind, "link": link, "tab_url": _tab_url(kind, record)}
@@ -662,11 +669,11 @@ def deal_invoice(request, record, kind, connection):
 def _chosen_name(connection, form) -> str:
     """The chosen Xero contact's name; a contact picked from the search's list comes back
     without one, so ask Xero for it (nothing when Xero cannot say)."""
-    contact_id, name = form["contact_id"].value(), form["contact_name"].value()
+    contact_id, name = xero_id(form["contact_id"].value()), form["contact_name"].value()
     if name or not contact_id:
         return name or ""
     try:
-        return client.get_contact(connection, str(contact_id)).name
+        return client.get_contact(connection, contact_id).name
     except XeroError:
         return ""
 
@@ -699,23 +706,24 @@ def deal_contact_picker(request, record, kind, connection):
     context = {"record": record, "kind": kind, "tab_url": _tab_url(kind, record)}
     try:
         if request.method == "POST":
-            name = request.POST.get("new_contact_name", "").strip()
-            if not name:
-                context["picker_problem"] = "Give the new Xero contact a name."
+            new = NewXeroContactForm(request.POST)
+            if not new.is_valid():
+                context["picker_problem"] = " ".join(new.errors.get("new_contact_name", []))
             else:
                 contact = services.deal_contact_create(
                     user=request.user,
                     record=record,
                     connection=connection,
-                    name=name,
-                    token=request.POST.get("contact_token") or uuid.uuid4().hex,
+                    name=new.cleaned_data["new_contact_name"],
+                    token=new.cleaned_data["contact_token"] or uuid.uuid4().hex,
                 )
                 context.update(
                     chosen=selectors.Match(contact, True),
                     picker_notice=f"Created {contact.name} in Xero.",
                 )
         else:
-            text = request.GET.get("contact_q", "").strip()
+            search = ContactPickerForm(request.GET)
+            text = search.cleaned_data["contact_q"] if search.is_valid() else ""
             context["query"] = text
             if text:
                 context["matches"] = selectors.contact_search(connection=connection, text=text)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
+from crm_xero.admin_site import SafeAutocompleteMixin
 from crm_xero.crm.models import Contact, Opportunity, OpportunityLineItem, Organization, Project
 
 
@@ -21,7 +22,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["__str__", "email", "phone", "organization", "updated_at"]
     search_fields = ["first_name", "last_name", "email", "organization__name"]
     list_select_related = ["organization"]
@@ -34,7 +35,7 @@ class LineItemInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "contact", "value", "currency", "stage"]
     list_filter = ["stage", "currency"]
     search_fields = ["name", "organization__name"]
@@ -44,7 +45,7 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "contact", "status", "start_date", "due_date"]
     list_filter = ["status"]
     search_fields = ["name", "organization__name"]

@@ -3,9 +3,16 @@ from __future__ import annotations
 from django import forms
 
 from crm_xero.crm.models import Contact, Opportunity, OpportunityLineItem, Organization, Project
+from crm_xero.search import SearchField
 
 ADDRESS_FIELDS = ["address_line1", "address_line2", "city", "region", "postal_code", "country"]
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RecordSearchForm(forms.Form):
+    """A record list's search box (`?q=`)."""
+
+    q = SearchField(label="Search")
 
 
 class OrganizationForm(forms.ModelForm):

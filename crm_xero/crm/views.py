@@ -20,8 +20,10 @@ from crm_xero.crm.forms import (
     OpportunityForm,
     OrganizationForm,
     ProjectForm,
+    RecordSearchForm,
 )
 from crm_xero.crm.models import Contact, Opportunity, Organization, Project
+from crm_xero.params import record_id
 
 
 class RecordMixin:
@@ -59,7 +61,8 @@ class RecordListView(RecordMixin, generic.ListView):
 
     def get_queryset(self):
         queryset = self.search_queryset(super().get_queryset())
-        self.q = self.request.GET.get("q", "").strip()
+        search = RecordSearchForm(self.request.GET)
+        self.q = search.cleaned_data["q"] if search.is_valid() else ""
         if self.q:
             terms = (Q(**{f"{field}__icontains": self.q}) for field in self.search_fields)
             queryset = queryset.filter(reduce(or_, terms))
@@ -96,9 +99,8 @@ class RecordFormMixin(RecordMixin):
     def get_initial(self):
         initial = super().get_initial()
         for field in self.prefill_fields:
-            value = self.request.GET.get(field, "")
-            if value.isdigit():
-                initial[field] = int(value)
+            if (pk := record_id(self.request.GET.get(field))) is not None:
+                initial[field] = pk
         return initial
 
     def form_valid(self, form):

@@ -30,9 +30,11 @@ from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.exceptions import ApiException, OAuth2Error
 from xero_python.identity import IdentityApi
 
+from crm_xero.search import search_text, without_controls
 from linking.models import XeroConnection
 from linking.xero import budget, tokens
 from linking.xero.errors import XeroError
+from linking.xero.ids import xero_id
 from linking.xero.types import (
     Address,
     Contact,
@@ -510,7 +512,7 @@ def search_contacts(
 ) -> list[Contact]:
     """One page of contacts matching a search term, a where filter and/or ids."""
     kwargs: dict[str, Any] = {"page": page, "page_size": page_size}
-    if search_term:
+    if search_term := search_text(search_term, max_length=None):
         kwargs["search_term"] = search_term
     if where:
         kwargs["where"] = where
@@ -527,8 +529,16 @@ def search_contacts(
     return [_contact(c) for c in result.contacts or []]
 
 
+def _guid(value: str, what: str) -> str:
+    """An id for a Xero URL: a GUID, or XeroError "not_found" without asking Xero."""
+    if (guid := xero_id(value)) is None:
+        raise XeroError(f"That is not the id of a Xero {what}.", code="not_found")
+    return guid
+
+
 def get_contact(connection: XeroConnection, contact_id: str) -> Contact:
     """One contact by id (archived ones too); XeroError code "not_found" when it is gone."""
+    contact_id = _guid(contact_id, "contact")
     result = _call(
         connection,
         lambda api: api.get_contact(
@@ -575,8 +585,10 @@ def update_contact(
 
 
 def _quote(value: str) -> str:
-    """A string literal for a Xero where filter, with its quotes and backslashes escaped."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A string literal for a Xero where filter: no control characters, and its quotes and
+    backslashes escaped."""
+    text = without_controls(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _date_literal(value: date) -> str:
@@ -626,7 +638,7 @@ def list_invoices(
             kwargs[name] = values
     if where := invoice_where(types=types, date_from=date_from, date_to=date_to):
         kwargs["where"] = where
-    if search_term:
+    if search_term := search_text(search_term, max_length=None):
         kwargs["search_term"] = search_term
     if modified_since:
         kwargs["if_modified_since"] = modified_since
@@ -677,6 +689,7 @@ def list_invoices(
 
 def get_invoice(connection: XeroConnection, invoice_id: str) -> Invoice:
     """One invoice or bill with its line items."""
+    invoice_id = _guid(invoice_id, "invoice or bill")
     result = _call(
         connection,
         lambda api: api.get_invoice(
