@@ -14,9 +14,13 @@ from linking.views import OAUTH_SESSION_KEY
 from linking.xero import client
 from linking.xero.errors import XeroError
 from linking.xero.ids import xero_id
-from tests.factories import OpportunityFactory, OrganizationFactory, ProjectFactory
-from tests.linking.conftest import make_connection
-from tests.replay import Reply
+from tests.factories import (
+    OpportunityFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    XeroLinkFactory,
+)
+from tests.linking.conftest import make_connection, requests_to
 from tests.xero_spec import example
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +49,8 @@ def _unlink_page(deal, link_value):
 def test_unlink_item_with_a_link_that_is_not_an_id_is_a_404(sso_user_client, xero, method, value):
     connection = make_connection()
     deal = OpportunityFactory()
-    link = XeroLink.objects.create(
-        opportunity=deal,
+    link = XeroLinkFactory(
+        record=deal,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.INVOICE,
         xero_id="243216c5-369e-4056-ac67-05388f86dc81",
@@ -57,7 +61,7 @@ def test_unlink_item_with_a_link_that_is_not_an_id_is_a_404(sso_user_client, xer
     assert response.status_code == 404
     assert "There is no such page or record" in response.content.decode()
     assert XeroLink.objects.filter(pk=link.pk).exists()
-    assert xero.received == []
+    assert xero.log == []
 
 
 @pytest.mark.parametrize("value", ["99999999999999999999999", "9223372036854775808", "0"])
@@ -71,8 +75,8 @@ def test_unlink_item_with_an_id_no_column_holds_is_a_404(sso_user_client, xero, 
 def test_unlink_item_still_asks_first_for_a_real_link(sso_user_client, xero):
     connection = make_connection()
     deal = OpportunityFactory()
-    link = XeroLink.objects.create(
-        opportunity=deal,
+    link = XeroLinkFactory(
+        record=deal,
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.INVOICE,
         xero_id="243216c5-369e-4056-ac67-05388f86dc81",
@@ -92,7 +96,7 @@ def test_link_refuses_a_contact_id_that_is_not_a_guid_before_xero_or_the_databas
     org = OrganizationFactory()
     with pytest.raises(LinkError, match="That is not a Xero contact"):
         link_create(user=sso_user, record=org, connection=connection, xero_contact_id=value)
-    assert xero.received == []
+    assert xero.log == []
     assert not XeroLink.objects.exists()
     assert not AuditEntry.objects.exists()
 
@@ -103,20 +107,20 @@ def test_link_item_refuses_an_invoice_id_that_is_not_a_guid(sso_user, xero, valu
     deal = OpportunityFactory()
     with pytest.raises(LinkError, match="That is not a Xero invoice or bill"):
         item_link_create(user=sso_user, record=deal, connection=connection, invoice_id=value)
-    assert xero.received == []
+    assert xero.log == []
     assert not AuditEntry.objects.exists()
 
 
 def test_the_link_button_with_a_tampered_id_says_so_on_the_tab(sso_user_client, xero):
     make_connection()
     org = OrganizationFactory(name="Acme")
-    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, {"Contacts": []}))
+    xero.expect_request("/api.xro/2.0/Contacts", method="GET").respond_with_json({"Contacts": []})
     response = sso_user_client.post(
         f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": "../../connections"}
     )
     assert response.status_code == 200
     assert "That is not a Xero contact: choose one from the list." in response.content.decode()
-    assert {r.path for r in xero.received} <= {"/api.xro/2.0/Contacts"}  # the matches only
+    assert {r.path for r, _ in xero.log} <= {"/api.xro/2.0/Contacts"}  # the matches only
     assert not XeroLink.objects.exists()
 
 
@@ -127,7 +131,7 @@ def test_the_xero_client_never_puts_a_non_guid_in_a_url(connection, xero, value)
             call(connection, value)
         assert excinfo.value.code == "not_found"
         assert excinfo.value.message == f"That is not the id of a Xero {what}."
-    assert xero.received == []
+    assert xero.log == []
 
 
 def test_xero_ids_are_canonical_guids_or_none():
@@ -180,24 +184,28 @@ def test_xero_search_forms_strip_nul_and_control_characters(form_class):
 def test_the_contact_search_sends_xero_no_control_characters(sso_user_client, xero):
     make_connection()
     org = OrganizationFactory(name="Acme")
-    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    xero.expect_request("/api.xro/2.0/Contacts", method="GET").respond_with_json(
+        example("getContacts")
+    )
     response = sso_user_client.get(f"/xero/tab/organization/{org.pk}/", {"q": "kat\x00\x01 w"})
     assert response.status_code == 200
-    (request,) = xero.requests_to("GET", "/api.xro/2.0/Contacts")
-    assert request.query["searchTerm"] == ["kat w"]
+    (request,) = requests_to(xero, "GET", "/api.xro/2.0/Contacts")
+    assert request.args.getlist("searchTerm") == ["kat w"]
 
 
 def test_the_deal_contact_picker_search_sends_xero_no_control_characters(sso_user_client, xero):
     make_connection()
     deal = OpportunityFactory()
-    xero.add("GET", "/api.xro/2.0/Contacts", Reply(200, example("getContacts")))
+    xero.expect_request("/api.xro/2.0/Contacts", method="GET").respond_with_json(
+        example("getContacts")
+    )
     response = sso_user_client.get(
         f"/xero/tab/opportunity/{deal.pk}/contact-picker", {"contact_q": "\x00kat\x00"}
     )
     assert response.status_code == 200
     assert "Xero contacts matching “kat”" in response.content.decode()
-    (request,) = xero.requests_to("GET", "/api.xro/2.0/Contacts")
-    assert request.query["searchTerm"] == ["kat"]
+    (request,) = requests_to(xero, "GET", "/api.xro/2.0/Contacts")
+    assert request.args.getlist("searchTerm") == ["kat"]
 
 
 def test_a_search_of_only_control_characters_is_no_search(sso_user_client, xero):
@@ -207,19 +215,19 @@ def test_a_search_of_only_control_characters_is_no_search(sso_user_client, xero)
         f"/xero/tab/opportunity/{deal.pk}/contact-picker", {"contact_q": "\x00\x01\x02"}
     )
     assert response.status_code == 200
-    assert xero.received == []
+    assert xero.log == []
 
 
 def test_find_sends_xero_a_search_term_without_control_characters(sso_user_client, xero):
     make_connection()
     deal = OpportunityFactory()
-    xero.add("GET", "/api.xro/2.0/Invoices", Reply(200, {"Invoices": []}))
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json({"Invoices": []})
     response = sso_user_client.get(
         f"/xero/tab/opportunity/{deal.pk}/find", {"q": "INV\x00-0001\x1b"}
     )
     assert response.status_code == 200
-    (request,) = xero.requests_to("GET", "/api.xro/2.0/Invoices")
-    assert request.query["searchTerm"] == ["INV -0001"]
+    (request,) = requests_to(xero, "GET", "/api.xro/2.0/Invoices")
+    assert request.args.getlist("searchTerm") == ["INV -0001"]
 
 
 def test_where_literals_carry_no_control_characters():
@@ -239,7 +247,7 @@ def test_a_new_xero_contact_needs_a_name_that_is_not_only_control_characters(
     )
     assert response.status_code == 200
     assert "Give the new Xero contact a name." in response.content.decode()
-    assert xero.received == []
+    assert xero.log == []
 
 
 @pytest.mark.parametrize(
