@@ -31,7 +31,7 @@ from xero_python.identity import IdentityApi
 
 from linking.models import XeroConnection
 from linking.xero import budget, tokens
-from linking.xero.errors import XeroError
+from linking.xero.errors import XeroError, network_error
 from linking.xero.types import (
     Address,
     Contact,
@@ -120,6 +120,9 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
                 continue
             error = _api_error(exc, connection)
             retry_after = error.retry_after if error.status == 429 else None
+            if connection.pk and _connection_is_dead(error, refreshed=attempt == 2):
+                error = _dead(error, connection)
+                tokens.mark_needs_reconnect(connection, error.message)
             raise error from exc
         except OAuth2Error as exc:
             raise XeroError("The Xero access token has expired.", code="token_expired") from exc
@@ -128,6 +131,26 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
         finally:
             _observe_limits(connection, client, retry_after, headers)
     raise AssertionError("unreachable")
+
+
+def _connection_is_dead(error: XeroError, *, refreshed: bool) -> bool:
+    """Xero refused a token just refreshed (401), or refused the tenant to a valid token (403
+    AuthenticationUnsuccessful: the connection was removed in Xero): no retry can help."""
+    if error.status == 401:
+        return refreshed
+    return error.status == 403 and "AuthenticationUnsuccessful" in error.message
+
+
+def _dead(error: XeroError, connection: XeroConnection) -> XeroError:
+    if error.status == 403:
+        message = error.message
+    else:
+        message = (
+            f"Xero refused the connection to {connection.tenant_name} even with a just "
+            f"refreshed token ({error.message}): an administrator must reconnect it on the "
+            "Integrations page."
+        )
+    return XeroError(message, status=error.status, reconnect=True, code=error.code)
 
 
 def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
@@ -147,10 +170,7 @@ def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
 
 
 def _network_error(exc: Exception) -> XeroError:
-    reason = getattr(exc, "reason", exc)
-    if isinstance(reason, urllib3.exceptions.TimeoutError | TimeoutError):
-        return XeroError("Xero did not answer in time.", retryable=True, code="timeout")
-    return XeroError("Xero could not be reached.", retryable=True, code="unreachable")
+    return network_error(exc)
 
 
 def _xero_message(body: bytes | str | None) -> str:
