@@ -7,9 +7,11 @@ https://developer.xero.com/documentation/api/accounting/overview
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -750,12 +752,37 @@ def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> 
         raise _network_error(exc) from exc
 
 
+def consent_id(access_token: str) -> str:
+    """The consent (authentication event) an access token came from: the JWT claim
+    `authentication_event_id` (read, not verified: it only narrows a list Xero gives this same
+    token); "" when the token is not a JWT."""
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(uuid.UUID(str(claims["authentication_event_id"])))
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+        return ""
+
+
 def list_tenants(token_set: TokenSet) -> list[Tenant]:
-    """The organisations a fresh token set may use (GET /connections)."""
-    result = _identity_call(
-        token_set.access_token,
-        lambda api: api.get_connections(_request_timeout=_timeout()),
-    )
+    """The organisations a fresh token set may use (GET /connections): those of this consent.
+
+    /connections lists every connection of the user to the app, older consents' too; Xero's
+    `authEventId` filter keeps the ones this consent made or renewed. If it finds none (Xero
+    left a renewed connection's authEventId as it was), the whole list is used.
+    """
+    event = consent_id(token_set.access_token)
+    result = None
+    if event:
+        result = _identity_call(
+            token_set.access_token,
+            lambda api: api.get_connections(auth_event_id=event, _request_timeout=_timeout()),
+        )
+    if not result:
+        result = _identity_call(
+            token_set.access_token,
+            lambda api: api.get_connections(_request_timeout=_timeout()),
+        )
     return [
         Tenant(
             connection_id=_text(c.id),
