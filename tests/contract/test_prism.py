@@ -197,6 +197,17 @@ def test_identity_requests_meet_the_spec(prism, connection, settings):
     _assert_prism_accepted(prism)
 
 
+def test_the_consents_connections_are_asked_for_by_auth_event_id(prism, settings):
+    import base64
+    import json
+
+    claims = {"authentication_event_id": "818ba6b2-9f2c-4a1f-8a3d-1b0c2a7e5f44"}
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    tokens = TokenSet(f"e30.{payload}.sig", "r", timezone.now() + timedelta(minutes=30), [])
+    assert client.list_tenants(tokens)
+    _assert_prism_accepted(prism)
+
+
 def test_prism_rejects_a_request_that_breaks_the_spec(prism, connection):
     """The contract test can fail: a call without xero-tenant-id is refused."""
     http = urllib3.PoolManager()
