@@ -7,11 +7,9 @@ https://developer.xero.com/documentation/api/accounting/overview
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import re
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -32,7 +30,7 @@ from xero_python.exceptions import ApiException, OAuth2Error
 from xero_python.identity import IdentityApi
 
 from linking.models import XeroConnection
-from linking.xero import budget, tokens
+from linking.xero import budget, oauth, tokens
 from linking.xero.errors import XeroError, network_error
 from linking.xero.types import (
     Address,
@@ -135,26 +133,6 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
     raise AssertionError("unreachable")
 
 
-def _connection_is_dead(error: XeroError, *, refreshed: bool) -> bool:
-    """Xero refused a token just refreshed (401), or refused the tenant to a valid token (403
-    AuthenticationUnsuccessful: the connection was removed in Xero): no retry can help."""
-    if error.status == 401:
-        return refreshed
-    return error.status == 403 and "AuthenticationUnsuccessful" in error.message
-
-
-def _dead(error: XeroError, connection: XeroConnection) -> XeroError:
-    if error.status == 403:
-        message = error.message
-    else:
-        message = (
-            f"Xero refused the connection to {connection.tenant_name} even with a just "
-            f"refreshed token ({error.message}): an administrator must reconnect it on the "
-            "Integrations page."
-        )
-    return XeroError(message, status=error.status, reconnect=True, code=error.code)
-
-
 def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
     """Run independent calls at once (the rate budget still caps calls in flight per tenant);
     their results in order, or the first failure."""
@@ -238,6 +216,26 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
             code="unavailable",
         )
     return XeroError(said or f"Xero answered HTTP {status}.", status=status, code="error")
+
+
+def _connection_is_dead(error: XeroError, *, refreshed: bool) -> bool:
+    """Xero refused a token just refreshed (401), or refused the tenant to a valid token (403
+    AuthenticationUnsuccessful: the connection was removed in Xero): no retry can help."""
+    if error.status == 401:
+        return refreshed
+    return error.status == 403 and "AuthenticationUnsuccessful" in error.message
+
+
+def _dead(error: XeroError, connection: XeroConnection) -> XeroError:
+    if error.status == 403:
+        message = error.message
+    else:
+        message = (
+            f"Xero refused the connection to {connection.tenant_name} even with a just "
+            f"refreshed token ({error.message}): an administrator must reconnect it on the "
+            "Integrations page."
+        )
+    return XeroError(message, status=error.status, reconnect=True, code=error.code)
 
 
 def _int(value: Any) -> int | None:
@@ -752,18 +750,6 @@ def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> 
         raise _network_error(exc) from exc
 
 
-def consent_id(access_token: str) -> str:
-    """The consent (authentication event) an access token came from: the JWT claim
-    `authentication_event_id` (read, not verified: it only narrows a list Xero gives this same
-    token); "" when the token is not a JWT."""
-    try:
-        payload = access_token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return str(uuid.UUID(str(claims["authentication_event_id"])))
-    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
-        return ""
-
-
 def list_tenants(token_set: TokenSet) -> list[Tenant]:
     """The organisations a fresh token set may use (GET /connections): those of this consent.
 
@@ -771,7 +757,7 @@ def list_tenants(token_set: TokenSet) -> list[Tenant]:
     `authEventId` filter keeps the ones this consent made or renewed. If it finds none (Xero
     left a renewed connection's authEventId as it was), the whole list is used.
     """
-    event = consent_id(token_set.access_token)
+    event = oauth.consent_id(token_set.access_token)
     result = None
     if event:
         result = _identity_call(
