@@ -282,6 +282,24 @@ XERO_WEBHOOK_KEY = env(
 # Fernet keys for Xero tokens at rest, newest first (MultiFernet: add a new key in front to
 # rotate, then run `manage.py rotate_xero_tokens`). Default: one key derived from SECRET_KEY.
 XERO_TOKEN_KEYS = envlist("XERO_TOKEN_KEYS", [])
+
+
+def _check_fernet_keys(keys: list[str]) -> None:
+    """Refuse to start with a key that is not a Fernet key (the value itself is never shown)."""
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"XERO_TOKEN_KEYS: key {position} of {len(keys)} is not a Fernet key (32 "
+                'url-safe base64-encoded bytes). Make one with: python -c "from '
+                'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            ) from None
+
+
+_check_fernet_keys(XERO_TOKEN_KEYS)
 # Seconds for connecting to and reading from Xero (the SDK has no default timeout).
 XERO_CONNECT_TIMEOUT = envint("XERO_CONNECT_TIMEOUT", 5, minimum=1)
 XERO_READ_TIMEOUT = envint("XERO_READ_TIMEOUT", 20, minimum=1)

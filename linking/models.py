@@ -123,6 +123,8 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         outcome = "ok" if self.succeeded else "failed"
+        if self.succeeded and isinstance(self.changes, dict) and self.changes.get("replay"):
+            outcome = "replayed by Xero, nothing new made"
         return f"{self.get_action_display()} {self.record_label} ({outcome})"
 
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from linking.copying import CopyPlan, plan_copy_from_xero, plan_copy_to_xero
+from linking.crypto import InvalidToken
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroLink
 from linking.records import RecordProfile, record_profile, record_update
 from linking.xero import client, oauth, reads
@@ -82,12 +83,23 @@ def _tokens_from_dict(data: dict) -> TokenSet:
 
 
 def connection_complete(*, user, code: str, code_verifier: str) -> ConnectOutcome:
-    """Finish Xero's consent: trade the code for tokens and connect (or ask which organisation)."""
+    """Finish Xero's consent: trade the code for tokens and connect (or ask which organisation).
+
+    Safe to repeat while connected: the same organisation is re-authorised (its tokens
+    replaced); a consent that leaves out the organisation in use is refused before anything is
+    revoked (revoking a token in Xero removes every connection of that user to the app, the live
+    one too), and only the consent's new connections are removed, by id.
+    """
     tokens = oauth.exchange_code(code=code, code_verifier=code_verifier)
     tenants = [t for t in client.list_tenants(tokens) if t.tenant_type == "ORGANISATION"]
+    live = connection_get()
     if not tenants:
-        _revoke_quietly(tokens.refresh_token)
+        if live is None:
+            _revoke_quietly(tokens.refresh_token)
         raise XeroError("The consent in Xero did not include any organisation.", code="no_tenant")
+    if live is not None and not any(_is_live(t, live) for t in tenants):
+        _remove_new_connections(tokens, tenants, live=live)
+        raise _already_connected(live, tenants)
     if len(tenants) == 1:
         return ConnectOutcome(
             connection=_connection_save(user=user, tokens=tokens, tenant=tenants[0])
@@ -100,56 +112,113 @@ def connection_complete(*, user, code: str, code_verifier: str) -> ConnectOutcom
 
 
 def connection_choose(*, user, pending: PendingXeroConsent, tenant_id: str) -> XeroConnection:
-    """Connect the organisation the admin picked; remove the others' connections in Xero."""
+    """Connect the organisation the admin picked; remove the others' connections in Xero.
+
+    While connected, picking another organisation is refused: the consent's new connections
+    (the picked one too) are removed by id and nothing is revoked, so the live one keeps working.
+    The pending consent is used up either way, except for a pick that was not offered.
+    """
     tenants = [Tenant(**t) for t in pending.tenants]
     chosen = next((t for t in tenants if t.tenant_id == tenant_id), None)
     if chosen is None:
         raise XeroError("That organisation was not part of the consent.", code="unknown_tenant")
-    tokens = _tokens_from_dict(pending.tokens)
+    try:
+        tokens = _tokens_from_dict(pending.tokens)
+    except InvalidToken:
+        pending.delete()
+        raise XeroError(
+            "The consent could not be read (XERO_TOKEN_KEYS changed since): Connect to Xero again.",
+            code="unreadable_consent",
+        ) from None
+    live = connection_get()
+    if live is not None and not _is_live(chosen, live):
+        _remove_new_connections(tokens, tenants, live=live)
+        pending.delete()
+        raise _already_connected(live, [chosen])
     connection = _connection_save(user=user, tokens=tokens, tenant=chosen)
     # Hold no access the CRM does not use: disconnect the organisations not chosen.
-    for other in tenants:
-        if other.tenant_id != tenant_id:
-            try:
-                client.delete_tenant_connection(connection.access_token, other.connection_id)
-            except XeroError as exc:
-                log.warning("Could not remove the unused connection to %s: %s", other, exc)
+    _remove_new_connections(tokens, [t for t in tenants if t is not chosen], live=connection)
     pending.delete()
     return connection
 
 
+def _is_live(tenant: Tenant, live: XeroConnection) -> bool:
+    """The consent's connection is (or may be) the live one: the same connection id (Xero reuses
+    the connection when the same user consents again), or the same organisation (another
+    user's connection to it, or one that Xero renumbered: never removed, to be safe)."""
+    return tenant.connection_id == str(live.connection_id) or tenant.tenant_id == str(
+        live.tenant_id
+    )
+
+
+def _remove_new_connections(
+    tokens: TokenSet, tenants: list[Tenant], *, live: XeroConnection | None
+) -> None:
+    """Remove the consent's connections that the CRM will not use, one by one by id with the new
+    token; never the live connection, and never by revoking (that would remove them all)."""
+    for tenant in tenants:
+        if live is not None and _is_live(tenant, live):
+            continue
+        try:
+            client.delete_tenant_connection(tokens.access_token, tenant.connection_id)
+        except XeroError as exc:
+            log.warning("Could not remove the unused connection to %s: %s", tenant, exc)
+
+
+def _already_connected(live: XeroConnection, tenants: list[Tenant]) -> XeroError:
+    names = " or ".join(t.tenant_name for t in tenants)
+    return XeroError(
+        f"This CRM is connected to {live.tenant_name}. Disconnect it first to use {names} instead.",
+        code="already_connected",
+    )
+
+
 def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnection:
+    """Store the consent's tokens for the organisation: a new connection, or the live one
+    re-authorised (tokens replaced; its links, cache and history untouched).
+
+    The new tokens are tried first (Xero's organisation, asked with them); if that fails, nothing
+    changes here.
+    """
     existing = connection_get()
     if existing and str(existing.tenant_id) != tenant.tenant_id:
-        _revoke_quietly(tokens.refresh_token)
-        raise XeroError(
-            f"This CRM is connected to {existing.tenant_name}. Disconnect it first to use "
-            f"{tenant.tenant_name} instead.",
-            code="already_connected",
-        )
-    connection = existing or XeroConnection(tenant_id=tenant.tenant_id, connected_by=user)
-    connection.connection_id = tenant.connection_id
-    connection.auth_event_id = tenant.auth_event_id or None
-    connection.tenant_name = tenant.tenant_name
-    connection.store_tokens(
+        raise _already_connected(existing, [tenant])  # callers check first; never revoke here
+    # A stand-in row, not saved, holds the new tokens until Xero has answered with them.
+    trial = XeroConnection(
+        tenant_id=tenant.tenant_id,
+        connection_id=tenant.connection_id,
+        tenant_name=tenant.tenant_name,
+    )
+    trial.store_tokens(
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
         expires_at=tokens.expires_at,
         scopes=tokens.scopes,
     )
-    connection.token_refreshed_at = timezone.now()  # the token set is new: as good as refreshed
-    connection.health, connection.health_detail = XeroConnection.Health.OK, ""
     try:
-        organisation = client.get_organisation(connection)
+        organisation = client.get_organisation(trial)
     except XeroError:
         if not existing:
             _revoke_quietly(tokens.refresh_token)
         raise
-    connection.tenant_name = organisation.name or tenant.tenant_name
-    connection.base_currency = organisation.base_currency
-    connection.short_code = organisation.short_code
-    connection.country_code = organisation.country_code
     with transaction.atomic():
+        if existing:
+            # Under the row lock: a refresh running now must not write the old grant back.
+            connection = XeroConnection.objects.select_for_update().get(pk=existing.pk)
+        else:
+            connection = XeroConnection(tenant_id=tenant.tenant_id, connected_by=user)
+        connection.connection_id = tenant.connection_id
+        connection.auth_event_id = tenant.auth_event_id or None
+        connection.access_token_encrypted = trial.access_token_encrypted
+        connection.refresh_token_encrypted = trial.refresh_token_encrypted
+        connection.access_token_expires_at = trial.access_token_expires_at
+        connection.scopes = trial.scopes
+        connection.token_refreshed_at = timezone.now()  # the token set is new: as good as fresh
+        connection.health, connection.health_detail = XeroConnection.Health.OK, ""
+        connection.tenant_name = organisation.name or tenant.tenant_name
+        connection.base_currency = organisation.base_currency
+        connection.short_code = organisation.short_code
+        connection.country_code = organisation.country_code
         connection.save()
         audit_record(
             user=user,
@@ -193,7 +262,11 @@ def connection_disconnect(*, user, connection: XeroConnection) -> None:
             )
             raise
     connection.refresh_from_db()
-    _revoke_quietly(connection.refresh_token)
+    try:
+        refresh_token = connection.refresh_token
+    except InvalidToken:  # no key reads it: nothing to revoke with
+        refresh_token = ""
+    _revoke_quietly(refresh_token)
     with transaction.atomic():
         name = connection.tenant_name
         connection.delete()
@@ -409,15 +482,38 @@ def _contact_create_in_xero(
         )
         raise
     reads.remember_contact(connection, contact, new=True)
-    audit_record(
+    _audit_created(
         user=user,
         action=AuditEntry.Action.CREATE_CONTACT,
         record=record,
-        tenant_id=str(connection.tenant_id),
+        connection=connection,
         xero_id=contact.contact_id,
         changes={"name": contact.name},
     )
     return contact
+
+
+def _audit_created(*, user, action, record, connection: XeroConnection, xero_id: str, changes):
+    """Audit a create that Xero accepted: "created" once per Xero record.
+
+    A repeated submit of the same form sends the same Idempotency-Key and Xero answers with the
+    record it made the first time: that answer is audited as a replay (changes["replay"]), not as
+    a second creation. The record's row lock (SQLite: the IMMEDIATE transaction) makes parallel
+    submits take turns here, so exactly one of them finds no earlier entry.
+    """
+    with transaction.atomic():
+        list(type(record)._base_manager.select_for_update().filter(pk=record.pk).values("pk"))
+        replay = AuditEntry.objects.filter(
+            action=action, tenant_id=connection.tenant_id, xero_id=xero_id, succeeded=True
+        ).exists()
+        return audit_record(
+            user=user,
+            action=action,
+            record=record,
+            tenant_id=str(connection.tenant_id),
+            xero_id=xero_id,
+            changes={**changes, "replay": True} if replay else changes,
+        )
 
 
 def xero_contact_create(*, user, record, connection: XeroConnection, token: str) -> XeroLink:
@@ -431,7 +527,19 @@ def xero_contact_create(*, user, record, connection: XeroConnection, token: str)
     contact = _contact_create_in_xero(
         user=user, record=record, connection=connection, draft=draft, token=token
     )
-    return _link_save(user=user, record=record, connection=connection, contact=contact)
+    try:
+        return _link_save(user=user, record=record, connection=connection, contact=contact)
+    except LinkError:
+        # The same form submitted again at once: Xero replayed the contact, already linked.
+        if link := _existing_link(record, connection, contact.contact_id):
+            return link
+        raise
+
+
+def _existing_link(record, connection: XeroConnection, xero_id: str) -> XeroLink | None:
+    return XeroLink.objects.filter(
+        **{record._meta.model_name: record}, tenant_id=connection.tenant_id, xero_id=xero_id
+    ).first()
 
 
 def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
@@ -520,11 +628,11 @@ def invoice_draft_create(
         )
         raise
     reads.remember_invoices(connection, [invoice])
-    audit_record(
+    _audit_created(
         user=user,
         action=AuditEntry.Action.CREATE_INVOICE,
         record=record,
-        tenant_id=str(connection.tenant_id),
+        connection=connection,
         xero_id=invoice.invoice_id,
         changes={
             "number": invoice.number,
@@ -576,7 +684,13 @@ def deal_invoice_create(
     invoice = invoice_draft_create(
         user=user, record=record, connection=connection, draft=draft, token=token
     )
-    link = _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
+    try:
+        link = _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
+    except LinkError:
+        # The same form submitted again at once: Xero replayed the invoice, already linked.
+        link = _existing_link(record, connection, invoice.invoice_id)
+        if link is None:
+            raise
     return invoice, link
 
 

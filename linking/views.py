@@ -394,12 +394,19 @@ def xero_callback(request):
             user=request.user, code=code, code_verifier=flow["verifier"]
         )
     except XeroError as exc:
-        messages.error(request, f"Could not connect to Xero: {exc.message}")
+        messages.error(request, _connect_refusal(exc))
         return redirect("linking:integrations")
     if outcome.pending:
         return redirect("linking:xero_choose")
     messages.success(request, f"Connected to {outcome.connection.tenant_name}.")
     return redirect("linking:integrations")
+
+
+def _connect_refusal(exc: XeroError) -> str:
+    """What a failed Connect says: a refused sign-in (the code exchange) speaks for itself."""
+    if exc.code == "invalid_code":
+        return exc.message
+    return f"Could not connect to Xero: {exc.message}"
 
 
 def _bad_callback(request):
@@ -420,11 +427,22 @@ def xero_choose(request):
                 user=request.user, pending=pending, tenant_id=request.POST.get("tenant_id", "")
             )
         except XeroError as exc:
-            messages.error(request, f"Could not connect to Xero: {exc.message}")
+            messages.error(request, _connect_refusal(exc))
+            if not PendingXeroConsent.objects.filter(pk=pending.pk).exists():
+                return redirect("linking:integrations")  # the consent is used up
         else:
             messages.success(request, f"Connected to {connection.tenant_name}.")
             return redirect("linking:integrations")
-    return render(request, "linking/choose_organisation.html", {"pending": pending})
+    live = services.connection_get()
+    return render(
+        request,
+        "linking/choose_organisation.html",
+        {
+            "pending": pending,
+            "live": live,
+            "checked": str(live.tenant_id) if live else pending.tenants[0]["tenant_id"],
+        },
+    )
 
 
 @require_POST

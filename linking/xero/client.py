@@ -32,8 +32,8 @@ from xero_python.identity import IdentityApi
 
 from crm_xero.search import search_text, without_controls
 from linking.models import XeroConnection
-from linking.xero import budget, tokens
-from linking.xero.errors import XeroError
+from linking.xero import budget, oauth, tokens
+from linking.xero.errors import XeroError, network_error
 from linking.xero.ids import xero_id
 from linking.xero.types import (
     Address,
@@ -123,6 +123,9 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
                 continue
             error = _api_error(exc, connection)
             retry_after = error.retry_after if error.status == 429 else None
+            if connection.pk and _connection_is_dead(error, refreshed=attempt == 2):
+                error = _dead(error, connection)
+                tokens.mark_needs_reconnect(connection, error.message)
             raise error from exc
         except OAuth2Error as exc:
             raise XeroError("The Xero access token has expired.", code="token_expired") from exc
@@ -152,10 +155,7 @@ def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
 
 
 def _network_error(exc: Exception) -> XeroError:
-    reason = getattr(exc, "reason", exc)
-    if isinstance(reason, urllib3.exceptions.TimeoutError | TimeoutError):
-        return XeroError("Xero did not answer in time.", retryable=True, code="timeout")
-    return XeroError("Xero could not be reached.", retryable=True, code="unreachable")
+    return network_error(exc)
 
 
 def _xero_message(body: bytes | str | None) -> str:
@@ -221,6 +221,26 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
             code="unavailable",
         )
     return XeroError(said or f"Xero answered HTTP {status}.", status=status, code="error")
+
+
+def _connection_is_dead(error: XeroError, *, refreshed: bool) -> bool:
+    """Xero refused a token just refreshed (401), or refused the tenant to a valid token (403
+    AuthenticationUnsuccessful: the connection was removed in Xero): no retry can help."""
+    if error.status == 401:
+        return refreshed
+    return error.status == 403 and "AuthenticationUnsuccessful" in error.message
+
+
+def _dead(error: XeroError, connection: XeroConnection) -> XeroError:
+    if error.status == 403:
+        message = error.message
+    else:
+        message = (
+            f"Xero refused the connection to {connection.tenant_name} even with a just "
+            f"refreshed token ({error.message}): an administrator must reconnect it on the "
+            "Integrations page."
+        )
+    return XeroError(message, status=error.status, reconnect=True, code=error.code)
 
 
 def _int(value: Any) -> int | None:
@@ -747,11 +767,24 @@ def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> 
 
 
 def list_tenants(token_set: TokenSet) -> list[Tenant]:
-    """The organisations a fresh token set may use (GET /connections)."""
-    result = _identity_call(
-        token_set.access_token,
-        lambda api: api.get_connections(_request_timeout=_timeout()),
-    )
+    """The organisations a fresh token set may use (GET /connections): those of this consent.
+
+    /connections lists every connection of the user to the app, older consents' too; Xero's
+    `authEventId` filter keeps the ones this consent made or renewed. If it finds none (Xero
+    left a renewed connection's authEventId as it was), the whole list is used.
+    """
+    event = oauth.consent_id(token_set.access_token)
+    result = None
+    if event:
+        result = _identity_call(
+            token_set.access_token,
+            lambda api: api.get_connections(auth_event_id=event, _request_timeout=_timeout()),
+        )
+    if not result:
+        result = _identity_call(
+            token_set.access_token,
+            lambda api: api.get_connections(_request_timeout=_timeout()),
+        )
     return [
         Tenant(
             connection_id=_text(c.id),

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import secrets
+import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 
-from linking.xero.errors import XeroError
+from linking.xero.errors import XeroError, network_error
 from linking.xero.types import TokenSet
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,18 @@ def authorization_url(*, state: str, code_challenge: str) -> str:
     return f"{settings.XERO_LOGIN_URL}/identity/connect/authorize?{urlencode(query)}"
 
 
+def consent_id(access_token: str) -> str:
+    """The consent (authentication event) an access token came from: the JWT claim
+    `authentication_event_id` (read, not verified: it only narrows a list Xero gives this same
+    token); "" when the token is not a JWT."""
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(uuid.UUID(str(claims["authentication_event_id"])))
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+        return ""
+
+
 def exchange_code(*, code: str, code_verifier: str) -> TokenSet:
     """Trade an authorization code for a token set."""
     return _token_request(
@@ -50,7 +64,8 @@ def exchange_code(*, code: str, code_verifier: str) -> TokenSet:
             "code": code,
             "redirect_uri": settings.XERO_REDIRECT_URI,
             "code_verifier": code_verifier,
-        }
+        },
+        exchange=True,
     )
 
 
@@ -69,7 +84,7 @@ def revoke(refresh_token: str) -> None:
             timeout=_timeout(),
         )
     except requests.RequestException as exc:
-        raise XeroError("Xero could not be reached to revoke the token.", retryable=True) from exc
+        raise network_error(exc) from exc
     if response.status_code >= 400:
         raise _token_error(response)
 
@@ -78,7 +93,7 @@ def _timeout() -> tuple[int, int]:
     return settings.XERO_CONNECT_TIMEOUT, settings.XERO_READ_TIMEOUT
 
 
-def _token_request(data: dict[str, str]) -> TokenSet:
+def _token_request(data: dict[str, str], *, exchange: bool = False) -> TokenSet:
     # Client authentication by HTTP Basic, as Xero documents for web apps.
     try:
         response = requests.post(
@@ -87,12 +102,10 @@ def _token_request(data: dict[str, str]) -> TokenSet:
             auth=(settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET),
             timeout=_timeout(),
         )
-    except requests.Timeout as exc:
-        raise XeroError("Xero did not answer in time.", retryable=True, code="timeout") from exc
     except requests.RequestException as exc:
-        raise XeroError("Xero could not be reached.", retryable=True, code="unreachable") from exc
+        raise network_error(exc) from exc
     if response.status_code != 200:
-        raise _token_error(response)
+        raise _token_error(response, exchange=exchange)
     body = response.json()
     return TokenSet(
         access_token=body["access_token"],
@@ -103,12 +116,22 @@ def _token_request(data: dict[str, str]) -> TokenSet:
     )
 
 
-def _token_error(response: requests.Response) -> XeroError:
+def _token_error(response: requests.Response, *, exchange: bool = False) -> XeroError:
     try:
         error = response.json().get("error", "")
-    except ValueError:
+    except (ValueError, AttributeError):
         error = ""
     log.warning("Xero token endpoint answered %s %s", response.status_code, error or "(no error)")
+    if error == "invalid_grant" and exchange:
+        # At the code exchange, invalid_grant is about this sign-in, not a connection: the code
+        # was used already (a replayed callback) or expired, or the PKCE verifier or the
+        # redirect URI does not match the ones of the consent.
+        return XeroError(
+            "Xero refused this sign-in to Xero: the authorisation code was already used or has "
+            "expired — try Connect to Xero again.",
+            status=response.status_code,
+            code="invalid_code",
+        )
     if error == "invalid_grant":
         return XeroError(
             "Xero no longer accepts this connection's authorisation (invalid_grant). "

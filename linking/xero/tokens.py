@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from linking.crypto import InvalidToken
 from linking.models import XeroConnection
 from linking.xero import oauth
 from linking.xero.errors import XeroError
@@ -40,6 +41,7 @@ def fresh_connection(connection: XeroConnection) -> XeroConnection:
     """The connection with an access token that is good for a while, refreshing it if need be."""
     if connection.needs_reconnect:
         raise _needs_reconnect(connection)
+    _check_readable(connection)
     if is_fresh(connection):
         return connection
     if connection.pk is None:
@@ -73,29 +75,86 @@ def refresh_locked(
         connection = XeroConnection.objects.select_for_update().get(pk=pk)
         if connection.needs_reconnect:
             raise _needs_reconnect(connection)
-        if unless_access_token_changed_from is None:
-            if is_fresh(connection):
-                return connection
-        elif connection.access_token != unless_access_token_changed_from:
+        if not _readable(connection):
+            # Not raised in here: that would roll the mark back.
+            failure = _unreadable(connection)
+        elif _still_good(connection, unless_access_token_changed_from):
             return connection
-        try:
-            tokens = oauth.refresh(connection.refresh_token)
-        except XeroError as exc:
-            if not exc.reconnect:
-                raise
-            # Re-read under the lock shows nobody else rotated it: the grant is really dead.
-            connection.health = XeroConnection.Health.NEEDS_RECONNECT
-            connection.health_detail = exc.message
-            connection.save(update_fields=["health", "health_detail"])
-            failure = exc
         else:
-            _store(connection, tokens)
-            connection.save()
-            log.info("Refreshed the Xero token of %s", connection.tenant_name)
+            failure = _refresh_under_lock(connection)
     if failure:
         log.warning("Xero connection %s needs reconnecting: %s", connection.tenant_name, failure)
         raise failure
     return connection
+
+
+def _still_good(connection: XeroConnection, refused_access_token: str | None) -> bool:
+    """Fresh (no token refused), or the refused token has been replaced meanwhile."""
+    if refused_access_token is None:
+        return is_fresh(connection)
+    return connection.access_token != refused_access_token
+
+
+def _refresh_under_lock(connection: XeroConnection) -> XeroError | None:
+    """Refresh the locked row's tokens and save them; the error when the grant is dead."""
+    try:
+        tokens = oauth.refresh(connection.refresh_token)
+    except XeroError as exc:
+        if not exc.reconnect:
+            raise
+        # Re-read under the lock shows nobody else rotated it: the grant is really dead.
+        connection.health = XeroConnection.Health.NEEDS_RECONNECT
+        connection.health_detail = exc.message[:500]
+        connection.save(update_fields=["health", "health_detail"])
+        return exc
+    _store(connection, tokens)
+    connection.save()
+    log.info("Refreshed the Xero token of %s", connection.tenant_name)
+    return None
+
+
+def mark_needs_reconnect(connection: XeroConnection, detail: str) -> None:
+    """Mark the connection "Needs reconnect" now, unless its tokens were replaced meanwhile (an
+    administrator reconnecting while an old call failed)."""
+    detail = detail[:500]
+    updated = XeroConnection.objects.filter(
+        pk=connection.pk, access_token_encrypted=connection.access_token_encrypted
+    ).update(health=XeroConnection.Health.NEEDS_RECONNECT, health_detail=detail)
+    if updated:
+        connection.health, connection.health_detail = XeroConnection.Health.NEEDS_RECONNECT, detail
+        log.warning("Xero connection %s needs reconnecting: %s", connection.tenant_name, detail)
+
+
+def unreadable_message(connection: XeroConnection) -> str:
+    return (
+        f"The stored Xero tokens of {connection.tenant_name} cannot be decrypted with the keys "
+        "in XERO_TOKEN_KEYS (was a key removed or changed?), so the connection needs "
+        "reconnecting. Put the old key back in XERO_TOKEN_KEYS (after the new one), or "
+        "reconnect to Xero on the Integrations page."
+    )
+
+
+def _readable(connection: XeroConnection) -> bool:
+    try:
+        connection.access_token  # noqa: B018 (decrypts)
+        connection.refresh_token  # noqa: B018
+    except InvalidToken:
+        return False
+    return True
+
+
+def _unreadable(connection: XeroConnection) -> XeroError:
+    """A token set that no configured key decrypts (a botched key rotation) is dead: mark the
+    connection "Needs reconnect" and say why, instead of failing on every call."""
+    message = unreadable_message(connection)
+    if connection.pk:
+        mark_needs_reconnect(connection, message)
+    return XeroError(message, reconnect=True, code="unreadable_token")
+
+
+def _check_readable(connection: XeroConnection) -> None:
+    if not _readable(connection):
+        raise _unreadable(connection)
 
 
 def sdk_token(connection: XeroConnection) -> dict:

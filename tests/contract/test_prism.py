@@ -197,6 +197,20 @@ def test_identity_requests_meet_the_spec(prism, connection, settings):
     _assert_prism_accepted(prism)
 
 
+def test_the_consents_connections_are_asked_for_by_auth_event_id(prism, connection):
+    import base64
+    import json
+
+    event = "818ba6b2-9f2c-4a1f-8a3d-1b0c2a7e5f44"
+    claims = {"authentication_event_id": event}
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    tokens = TokenSet(f"e30.{payload}.sig", "r", timezone.now() + timedelta(minutes=30), [])
+    assert isinstance(client.list_tenants(tokens), list)
+    method, path = prism.answers[0][:2]
+    assert (method, path.lower()) == ("GET", f"/connections?autheventid={event}")
+    _assert_prism_accepted(prism)
+
+
 def test_prism_rejects_a_request_that_breaks_the_spec(prism, connection):
     """The contract test can fail: a call without xero-tenant-id is refused."""
     http = urllib3.PoolManager()
