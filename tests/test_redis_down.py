@@ -22,6 +22,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+import kombu.pools
 import pytest
 import redis
 from django.core.cache import cache
@@ -119,10 +120,11 @@ def start_redis(port: int, workdir) -> subprocess.Popen:
 
 
 def _reset_broker_connections() -> None:
-    """Celery keeps its broker connections and producers pooled: let them be made anew."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Celery keeps its broker connections and producers pooled: let them be made anew. kombu
+    shares pools by broker URL, so a pool closed here would be handed out again to the next
+    test (a real worker's): close and forget them all."""
+    kombu.pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
