@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm_xero import cache as shared_cache
 from crm_xero.accounts.sso import is_sso_session, sso_context
 from crm_xero.params import record_id
-from linking import broker, selectors, services, tasks
+from linking import broker, selectors, services, tasks, xero
 from linking.access import sso_admin_required
 from linking.copying import describe
 from linking.forms import (
@@ -36,10 +36,7 @@ from linking.forms import (
 )
 from linking.models import PendingXeroConsent, XeroLink
 from linking.records import CONTACT_KINDS, get_record, kind_of, record_profile
-from linking.xero import budget, client, oauth
-from linking.xero.errors import XeroError
-from linking.xero.ids import xero_id
-from linking.xero.types import InvoiceDraft, LineItem
+from linking.xero import InvoiceDraft, LineItem, XeroError, xero_id
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +339,7 @@ def integrations(request):
         "linking/integrations.html",
         {
             "connection": connection,
-            "headroom": budget.headroom(connection.tenant_id) if connection else None,
+            "headroom": xero.headroom(connection.tenant_id) if connection else None,
             "webhook_url": request.build_absolute_uri(reverse("linking:xero_webhook")),
             "webhook_key_set": bool(settings.XERO_WEBHOOK_KEY),
             "cache_ttl_minutes": max(1, settings.XERO_CACHE_TTL // 60),
@@ -357,14 +354,14 @@ def integrations(request):
 @sso_admin_required
 def xero_connect(request):
     """Send the admin to Xero's consent page, with state bound to this session and PKCE."""
-    verifier, challenge = oauth.new_pkce_pair()
+    verifier, challenge = xero.new_pkce_pair()
     state = secrets.token_urlsafe(32)
     request.session[OAUTH_SESSION_KEY] = {
         "state": state,
         "verifier": verifier,
         "started": time.time(),
     }
-    return redirect(oauth.authorization_url(state=state, code_challenge=challenge))
+    return redirect(xero.authorization_url(state=state, code_challenge=challenge))
 
 
 @require_GET
@@ -691,7 +688,7 @@ def _chosen_name(connection, form) -> str:
     if name or not contact_id:
         return name or ""
     try:
-        return client.get_contact(connection, contact_id).name
+        return xero.get_contact(connection, contact_id).name
     except XeroError:
         return ""
 
