@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from linking.records import ADDRESS_FIELDS, RecordProfile
-from linking.xero.types import Address, Contact, ContactDraft, Phone
+from linking.xero import Address, Contact, ContactDraft, Phone
 
 # Xero's phone slots (PhoneType) that hold a phone number, in the order they are filled.
 XERO_PHONE_SLOTS = ("DEFAULT", "MOBILE", "DDI")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from crm_xero.crm.currencies import validate_currency_code
 from crm_xero.search import OneLineField, SearchField
-from linking.xero.ids import xero_id
+from linking.xero import xero_id
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

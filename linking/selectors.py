@@ -14,11 +14,10 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import models
 
+from linking import xero
 from linking.models import XeroConnection, XeroLink
 from linking.records import RecordProfile, kind_of
-from linking.xero import client, reads
-from linking.xero.errors import XeroError
-from linking.xero.types import Contact, Invoice
+from linking.xero import Contact, Invoice, XeroError
 
 ZERO = Decimal("0.00")
 STATUS_LABELS = {
@@ -75,7 +74,7 @@ def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> li
         terms.append(profile.email)
     found: dict[str, Contact] = {}
     for term in filter(None, terms):
-        for contact in reads.search_contacts(connection, term):
+        for contact in xero.search_contacts(connection, term):
             found.setdefault(contact.contact_id, contact)
     matches = [Match(c, _is_exact(profile, c)) for c in found.values()]
     return sorted(matches, key=lambda m: (not m.exact, m.contact.name.casefold()))
@@ -83,7 +82,7 @@ def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> li
 
 def contact_search(*, connection: XeroConnection, text: str) -> list[Match]:
     """Xero contacts whose name, names, number or email contain the text."""
-    contacts = reads.search_contacts(connection, text.strip())
+    contacts = xero.search_contacts(connection, text.strip())
     return [Match(c, False) for c in contacts]
 
 
@@ -104,7 +103,7 @@ def contact_account(
     *, connection: XeroConnection, contact_id: str, refresh: bool = False
 ) -> Account:
     """The contact and its invoices and bills: from the cache when fresh (or `refresh`)."""
-    found, listed = reads.contact_account(connection, contact_id, refresh=refresh)
+    found, listed = xero.contact_account(connection, contact_id, refresh=refresh)
     return Account(
         contact=found.value,
         invoices=list(listed.value.items),
@@ -267,7 +266,7 @@ def linked_items(
     *, connection: XeroConnection, links: list[XeroLink], refresh: bool = False
 ) -> DealItems:
     """The linked items: from the cache when fresh (or `refresh`), the rest fetched at once."""
-    found = reads.items(connection, [str(link.xero_id) for link in links], refresh=refresh)
+    found = xero.items(connection, [str(link.xero_id) for link in links], refresh=refresh)
     gone = set(found.missing)
     return DealItems(
         items=found.found,
@@ -290,7 +289,7 @@ def find_items(
     Optionally within invoice dates; the first FIND_LIMIT results, newest first.
     """
     text = text.strip()
-    items = client.list_invoices(
+    items = xero.list_invoices(
         connection,
         types=["ACCPAY" if bills else "ACCREC"],
         search_term=text,

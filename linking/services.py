@@ -13,14 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from linking import xero
 from linking.copying import CopyPlan, plan_copy_from_xero, plan_copy_to_xero
 from linking.crypto import InvalidToken
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroLink
 from linking.records import RecordProfile, record_profile, record_update
-from linking.xero import client, oauth, reads
-from linking.xero.errors import XeroError
-from linking.xero.ids import xero_id
-from linking.xero.types import (
+from linking.xero import (
     Address,
     Contact,
     ContactDraft,
@@ -29,6 +27,8 @@ from linking.xero.types import (
     Phone,
     Tenant,
     TokenSet,
+    XeroError,
+    xero_id,
 )
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,8 @@ def connection_complete(*, user, code: str, code_verifier: str) -> ConnectOutcom
     revoked (revoking a token in Xero removes every connection of that user to the app, the live
     one too), and only the consent's new connections are removed, by id.
     """
-    tokens = oauth.exchange_code(code=code, code_verifier=code_verifier)
-    tenants = [t for t in client.list_tenants(tokens) if t.tenant_type == "ORGANISATION"]
+    tokens = xero.exchange_code(code=code, code_verifier=code_verifier)
+    tenants = [t for t in xero.list_tenants(tokens) if t.tenant_type == "ORGANISATION"]
     live = connection_get()
     if not tenants:
         if live is None:
@@ -160,7 +160,7 @@ def _remove_new_connections(
         if live is not None and _is_live(tenant, live):
             continue
         try:
-            client.delete_tenant_connection(tokens.access_token, tenant.connection_id)
+            xero.delete_tenant_connection(tokens.access_token, tenant.connection_id)
         except XeroError as exc:
             log.warning("Could not remove the unused connection to %s: %s", tenant, exc)
 
@@ -196,7 +196,7 @@ def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnectio
         scopes=tokens.scopes,
     )
     try:
-        organisation = client.get_organisation(trial)
+        organisation = xero.get_organisation(trial)
     except XeroError:
         if not existing:
             _revoke_quietly(tokens.refresh_token)
@@ -232,7 +232,7 @@ def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnectio
 
 def connection_check(*, connection: XeroConnection) -> XeroConnection:
     """Ask Xero for the organisation again (refreshing the token when due); store its answer."""
-    organisation = client.get_organisation(connection)
+    organisation = xero.get_organisation(connection)
     connection.refresh_from_db()
     connection.tenant_name = organisation.name
     connection.base_currency = organisation.base_currency
@@ -250,7 +250,7 @@ def connection_disconnect(*, user, connection: XeroConnection) -> None:
     """
     tenant_id = str(connection.tenant_id)
     try:
-        client.delete_connection(connection)
+        xero.delete_connection(connection)
     except XeroError as exc:
         if not (exc.reconnect or exc.status in (401, 403, 404)):
             audit_record(
@@ -283,7 +283,7 @@ def _revoke_quietly(refresh_token: str) -> None:
     if not refresh_token:
         return
     try:
-        oauth.revoke(refresh_token)
+        xero.revoke(refresh_token)
     except XeroError as exc:
         log.warning("Could not revoke a Xero token: %s", exc.message)
 
@@ -410,13 +410,13 @@ def link_create(*, user, record, connection: XeroConnection, xero_contact_id: st
     if (xero_contact_id := xero_id(xero_contact_id)) is None:
         raise LinkError("That is not a Xero contact: choose one from the list.")
     contact = _fetched_or_audited(
-        lambda: client.get_contact(connection, xero_contact_id),
+        lambda: xero.get_contact(connection, xero_contact_id),
         user=user,
         record=record,
         connection=connection,
         xero_id=xero_contact_id,
     )
-    reads.remember_contact(connection, contact)
+    xero.remember_contact(connection, contact)
     return _link_save(user=user, record=record, connection=connection, contact=contact)
 
 
@@ -468,7 +468,7 @@ def _contact_create_in_xero(
 ) -> Contact:
     """Create the contact in Xero (Idempotency-Key from the record and token) and audit it."""
     try:
-        contact = client.create_contact(
+        contact = xero.create_contact(
             connection, draft, idempotency_key=idempotency_key("contact", record, token)
         )
     except XeroError as exc:
@@ -481,7 +481,7 @@ def _contact_create_in_xero(
             exc=exc,
         )
         raise
-    reads.remember_contact(connection, contact, new=True)
+    xero.remember_contact(connection, contact, new=True)
     _audit_created(
         user=user,
         action=AuditEntry.Action.CREATE_CONTACT,
@@ -546,17 +546,17 @@ def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnec
     """Add the record's details to the linked Xero contact where Xero's fields are empty."""
     action = AuditEntry.Action.COPY_TO_XERO
     try:
-        contact = client.get_contact(connection, str(link.xero_id))
+        contact = xero.get_contact(connection, str(link.xero_id))
         plan = plan_copy_to_xero(record_profile(record), contact)
         if plan.draft is not None:
             digest = hashlib.sha256(repr(plan.draft).encode()).hexdigest()[:16]
-            contact = client.update_contact(
+            contact = xero.update_contact(
                 connection,
                 str(link.xero_id),
                 plan.draft,
                 idempotency_key=idempotency_key("copy", record, digest),
             )
-        reads.remember_contact(connection, contact)
+        xero.remember_contact(connection, contact)
     except XeroError as exc:
         _audit_failure(
             user=user,
@@ -582,8 +582,8 @@ def details_copy_from_xero(*, user, record, link: XeroLink, connection: XeroConn
     """Add the linked Xero contact's details to the record where the record's fields are empty."""
     action = AuditEntry.Action.COPY_FROM_XERO
     try:
-        contact = client.get_contact(connection, str(link.xero_id))
-        reads.remember_contact(connection, contact)
+        contact = xero.get_contact(connection, str(link.xero_id))
+        xero.remember_contact(connection, contact)
     except XeroError as exc:
         _audit_failure(
             user=user,
@@ -614,7 +614,7 @@ def invoice_draft_create(
 ) -> Invoice:
     """Create a DRAFT sales invoice in Xero; a double submit (same token) makes one."""
     try:
-        invoice = client.create_invoice_draft(
+        invoice = xero.create_invoice_draft(
             connection, draft, idempotency_key=idempotency_key("invoice", record, token)
         )
     except XeroError as exc:
@@ -627,7 +627,7 @@ def invoice_draft_create(
             exc=exc,
         )
         raise
-    reads.remember_invoices(connection, [invoice])
+    xero.remember_invoices(connection, [invoice])
     _audit_created(
         user=user,
         action=AuditEntry.Action.CREATE_INVOICE,
@@ -667,13 +667,13 @@ def item_link_create(*, user, record, connection: XeroConnection, invoice_id: st
     if (invoice_id := xero_id(invoice_id)) is None:
         raise LinkError("That is not a Xero invoice or bill: choose one from the list.")
     invoice = _fetched_or_audited(
-        lambda: client.get_invoice(connection, invoice_id),
+        lambda: xero.get_invoice(connection, invoice_id),
         user=user,
         record=record,
         connection=connection,
         xero_id=invoice_id,
     )
-    reads.remember_invoices(connection, [invoice])
+    xero.remember_invoices(connection, [invoice])
     return _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
 
 
@@ -761,7 +761,7 @@ def webhook_events_sorted(events: list[dict]) -> tuple[dict[str, dict[str, list[
 
 def webhook_apply(tenant_id: str, ids: dict[str, list[str]]) -> WebhookOutcome:
     """Refetch what webhooks named for one tenant: the cached contacts, then the invoices the CRM
-    keeps (reads.refetch_*). When Xero cannot be asked now (busy, or background calls must leave
+    keeps (xero.refetch_*). When Xero cannot be asked now (busy, or background calls must leave
     the budget to people opening tabs), what was not asked for yet is in `left`, and `problem`
     says why."""
     connection = _connection_for(tenant_id)
@@ -772,8 +772,8 @@ def webhook_apply(tenant_id: str, ids: dict[str, list[str]]) -> WebhookOutcome:
     left: dict[str, list[str]] = {}
     problem: XeroError | None = None
     for category, refetch in (
-        ("CONTACT", reads.refetch_contacts),
-        ("INVOICE", reads.refetch_invoices),
+        ("CONTACT", xero.refetch_contacts),
+        ("INVOICE", xero.refetch_invoices),
     ):
         names = list(ids.get(category) or [])
         if not names:

@@ -27,10 +27,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from linking import broker, services
+from linking import broker, services, xero
 from linking.models import XeroConnection
-from linking.xero import budget, reads, tokens
-from linking.xero.errors import XeroError
+from linking.xero import XeroError
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ def _pending_locked(tenant_id: str) -> Iterator[None]:
     try:
         yield
     finally:
-        budget.release(lock, holder)
+        xero.release_lock(lock, holder)
 
 
 def _pend(tenant_id: str, ids: dict[str, list[str]]) -> None:
@@ -137,7 +136,7 @@ def webhook_events(self, events: list[dict]) -> None:
     if self.app.conf.task_always_eager or self.request.is_eager:
         # No worker (the demo), or the web process handling a delivery itself because the
         # broker is down: nothing could run a flush later.
-        with budget.background():
+        with xero.background():
             outcome = services.webhook_events_apply(events)
         log.info("Xero webhook: %s", outcome)
         if outcome.problem is not None:
@@ -168,7 +167,7 @@ def webhook_flush(tenant_id: str) -> None:
         return
     if not ids:
         return
-    with budget.background():
+    with xero.background():
         outcome = services.webhook_apply(tenant_id, ids)
     log.info("Xero webhook: %s", outcome)
     problem = outcome.problem
@@ -202,8 +201,8 @@ def contact_refetch(self, connection_id: int, contact_id: str) -> None:
     if connection is None:
         return
     try:
-        with budget.background():  # people opening tabs go first
-            found, listed = reads.contact_account(connection, contact_id)
+        with xero.background():  # people opening tabs go first
+            found, listed = xero.contact_account(connection, contact_id)
     except XeroError as exc:
         _retry_later(self, exc)
         return
@@ -218,8 +217,8 @@ def items_refetch(self, connection_id: int, invoice_ids: list[str]) -> None:
     if connection is None:
         return
     try:
-        with budget.background():
-            found = reads.items(connection, invoice_ids)
+        with xero.background():
+            found = xero.items(connection, invoice_ids)
     except XeroError as exc:
         _retry_later(self, exc)
         return
@@ -264,7 +263,7 @@ def tokens_refresh_ahead() -> int:
         health=XeroConnection.Health.OK, access_token_expires_at__lte=soon
     )
     for connection in due:
-        seen = budget.headroom(connection.tenant_id)
+        seen = xero.headroom(connection.tenant_id)
         if seen is None or timezone.now() - seen.seen_at > BUSY_WITHIN:
             continue  # idle: the keep-alive task looks after it
         if _refresh_now(connection):
@@ -275,7 +274,7 @@ def tokens_refresh_ahead() -> int:
 def _refresh_now(connection: XeroConnection) -> bool:
     """Refresh the connection's tokens now (under its lock), unless another process just did."""
     try:
-        fresh = tokens.refresh_locked(
+        fresh = xero.refresh_locked(
             connection.pk, unless_access_token_changed_from=connection.access_token
         )
     except XeroError as exc:

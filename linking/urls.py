@@ -1,30 +1,31 @@
 from django.urls import path
 
-from linking import views, webhooks
+from linking import webhooks
+from linking.views import contact_tab, deal_tab, integrations, record_tab
 
 app_name = "linking"
 
 tab = "xero/tab/<slug:kind>/<int:pk>/"
 
 urlpatterns = [
-    path(tab, views.xero_tab, name="xero_tab"),
-    path(f"{tab}refresh", views.xero_refresh, name="xero_refresh"),
-    path(f"{tab}link", views.xero_link, name="xero_link"),
-    path(f"{tab}new-contact", views.xero_new_contact, name="xero_new_contact"),
-    path(f"{tab}unlink", views.xero_unlink, name="xero_unlink"),
-    path(f"{tab}copy-to-xero", views.xero_copy_to, name="xero_copy_to"),
-    path(f"{tab}copy-from-xero", views.xero_copy_from, name="xero_copy_from"),
-    path(f"{tab}invoice", views.xero_invoice, name="xero_invoice"),
-    path(f"{tab}find", views.deal_find, name="deal_find"),
-    path(f"{tab}link-item", views.deal_link, name="deal_link"),
-    path(f"{tab}unlink-item", views.deal_unlink, name="deal_unlink"),
-    path(f"{tab}deal-invoice", views.deal_invoice, name="deal_invoice"),
-    path(f"{tab}contact-picker", views.deal_contact_picker, name="deal_contact_picker"),
-    path("integrations/", views.integrations, name="integrations"),
-    path("integrations/xero/connect", views.xero_connect, name="xero_connect"),
-    path("integrations/xero/callback", views.xero_callback, name="xero_callback"),
-    path("integrations/xero/choose", views.xero_choose, name="xero_choose"),
-    path("integrations/xero/check", views.xero_check, name="xero_check"),
-    path("integrations/xero/disconnect", views.xero_disconnect, name="xero_disconnect"),
+    path(tab, record_tab.xero_tab, name="xero_tab"),
+    path(f"{tab}refresh", record_tab.xero_refresh, name="xero_refresh"),
+    path(f"{tab}link", contact_tab.xero_link, name="xero_link"),
+    path(f"{tab}new-contact", contact_tab.xero_new_contact, name="xero_new_contact"),
+    path(f"{tab}unlink", contact_tab.xero_unlink, name="xero_unlink"),
+    path(f"{tab}copy-to-xero", contact_tab.xero_copy_to, name="xero_copy_to"),
+    path(f"{tab}copy-from-xero", contact_tab.xero_copy_from, name="xero_copy_from"),
+    path(f"{tab}invoice", contact_tab.xero_invoice, name="xero_invoice"),
+    path(f"{tab}find", deal_tab.deal_find, name="deal_find"),
+    path(f"{tab}link-item", deal_tab.deal_link, name="deal_link"),
+    path(f"{tab}unlink-item", deal_tab.deal_unlink, name="deal_unlink"),
+    path(f"{tab}deal-invoice", deal_tab.deal_invoice, name="deal_invoice"),
+    path(f"{tab}contact-picker", deal_tab.deal_contact_picker, name="deal_contact_picker"),
+    path("integrations/", integrations.integrations, name="integrations"),
+    path("integrations/xero/connect", integrations.xero_connect, name="xero_connect"),
+    path("integrations/xero/callback", integrations.xero_callback, name="xero_callback"),
+    path("integrations/xero/choose", integrations.xero_choose, name="xero_choose"),
+    path("integrations/xero/check", integrations.xero_check, name="xero_check"),
+    path("integrations/xero/disconnect", integrations.xero_disconnect, name="xero_disconnect"),
     path("integrations/xero/webhooks", webhooks.xero_webhook, name="xero_webhook"),
 ]

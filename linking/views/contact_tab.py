@@ -1,0 +1,239 @@
+"""The Xero tab of an organization or contact: match and link, the linked contact's money,
+copying details, an invoice draft."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from linking import selectors, services, tasks
+from linking.copying import describe
+from linking.forms import (
+    InvoiceDraftForm,
+    InvoiceLineFormSet,
+    SearchForm,
+)
+from linking.records import record_profile
+from linking.views._common import (
+    contact_action,
+    error_words,
+    freshness,
+    page_of,
+    refetch_when_allowed,
+)
+from linking.xero import InvoiceDraft, LineItem, XeroError
+
+
+def contact_tab(request, record, kind, connection, *, refresh=False, **extra):
+    """The tab of an organization or contact: matches to link, or the linked contact's money."""
+    link = selectors.contact_link_get(record=record, connection=connection)
+    context = {
+        "record": record,
+        "kind": kind,
+        "connection": connection,
+        "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
+        **extra,
+    }
+    try:
+        if link is None:
+            return _match_view(request, record, connection, context)
+        return _linked_view(request, link, connection, context, refresh=refresh)
+    except XeroError as exc:
+        context["error"] = exc
+        return render(request, "linking/tab_error.html", context)
+
+
+def _match_view(request, record, connection, context):
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if query:
+        matches = selectors.contact_search(connection=connection, text=query)
+    else:
+        matches = selectors.contact_matches(connection=connection, profile=record_profile(record))
+    context.update(
+        matches=matches,
+        query=query,
+        search_form=form if query else SearchForm(),
+        token=uuid.uuid4().hex,
+    )
+    return render(request, "linking/tab_match.html", context)
+
+
+def _linked_view(request, link, connection, context, *, refresh=False):
+    context["link"] = link
+    try:
+        account = selectors.contact_account(
+            connection=connection, contact_id=str(link.xero_id), refresh=refresh
+        )
+    except XeroError as exc:
+        if exc.code != "not_found":
+            raise
+        return render(request, "linking/tab_gone.html", context)
+    refetch_when_allowed(
+        account.problem,
+        lambda after: tasks.refetch_later(connection, str(link.xero_id), after=after),
+    )
+    contact = account.contact
+    show, page = page_of(request, account.invoices)
+    context.update(
+        contact=contact,
+        contact_url=selectors.contact_url(connection, contact.contact_id),
+        summary=selectors.invoice_summary(
+            invoices=account.invoices,
+            base_currency=connection.base_currency,
+            today=timezone.localdate(),
+        ),
+        freshness=freshness(account.updated_at, account.problem),
+        show=show,
+        show_choices=selectors.SHOW_CHOICES,
+        page=page,
+        rows=[(item, selectors.item_url(connection, item), None) for item in page.object_list],
+        status_labels=selectors.STATUS_LABELS,
+    )
+    return render(request, "linking/tab_linked.html", context)
+
+
+@require_POST
+@contact_action
+def xero_link(request, record, kind, connection):
+    """Add Link: link the record to the chosen Xero contact."""
+    try:
+        link = services.link_create(
+            user=request.user,
+            record=record,
+            connection=connection,
+            xero_contact_id=request.POST.get("xero_contact_id", ""),
+        )
+    except (XeroError, services.LinkError) as exc:
+        return contact_tab(request, record, kind, connection, problem=error_words(exc))
+    notice = f"Linked to {link.xero_name} in Xero."
+    return contact_tab(request, record, kind, connection, notice=notice)
+
+
+@require_POST
+@contact_action
+def xero_new_contact(request, record, kind, connection):
+    """New Xero Contact: create it from the record's details and link it."""
+    try:
+        link = services.xero_contact_create(
+            user=request.user,
+            record=record,
+            connection=connection,
+            token=request.POST.get("token") or uuid.uuid4().hex,
+        )
+    except (XeroError, services.LinkError) as exc:
+        return contact_tab(request, record, kind, connection, problem=error_words(exc))
+    notice = f"Created {link.xero_name} in Xero and linked it."
+    return contact_tab(request, record, kind, connection, notice=notice)
+
+
+def _link_or_404(record, connection):
+    link = selectors.contact_link_get(record=record, connection=connection)
+    if link is None:
+        raise Http404("This record is not linked to Xero.")
+    return link
+
+
+@require_http_methods(["GET", "POST"])
+@contact_action
+def xero_unlink(request, record, kind, connection):
+    """Unlink: ask first, then remove the link only."""
+    link = _link_or_404(record, connection)
+    if request.method == "GET":
+        context = {
+            "record": record,
+            "kind": kind,
+            "link": link,
+            "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
+        }
+        return render(request, "linking/tab_unlink_confirm.html", context)
+    services.link_delete(user=request.user, link=link)
+    notice = f"Unlinked from {link.xero_name}. Nothing was changed in Xero."
+    return contact_tab(request, record, kind, connection, notice=notice)
+
+
+def _copy(request, record, kind, connection, copy, words: str):
+    link = _link_or_404(record, connection)
+    try:
+        plan = copy(user=request.user, record=record, link=link, connection=connection)
+    except XeroError as exc:
+        return contact_tab(request, record, kind, connection, problem=error_words(exc))
+    extra = {}
+    if plan.copied or not plan.refused:
+        # "Nothing to copy ... already has everything" would be untrue beside a refusal.
+        extra["notice"] = describe(plan, direction=words)
+    if plan.refused:
+        extra["problem"] = "Not copied: " + "; ".join(plan.refused) + "."
+    return contact_tab(request, record, kind, connection, **extra)
+
+
+@require_POST
+@contact_action
+def xero_copy_to(request, record, kind, connection):
+    """Copy details to Xero: add the record's details where the Xero contact has none."""
+    return _copy(request, record, kind, connection, services.details_copy_to_xero, "to Xero")
+
+
+@require_POST
+@contact_action
+def xero_copy_from(request, record, kind, connection):
+    """Copy details from Xero: add the Xero contact's details where the record has none."""
+    return _copy(request, record, kind, connection, services.details_copy_from_xero, "from Xero")
+
+
+@require_http_methods(["GET", "POST"])
+@contact_action
+def xero_invoice(request, record, kind, connection):
+    """Create invoice draft: the form (GET), then a DRAFT sales invoice in Xero (POST)."""
+    link = _link_or_404(record, connection)
+    data = request.POST if request.method == "POST" else None
+    form = InvoiceDraftForm(
+        data, initial=InvoiceDraftForm.initial_for(currency=connection.base_currency)
+    )
+    lines = InvoiceLineFormSet(data, prefix="lines")
+    context = {
+        "record": record,
+        "kind": kind,
+        "link": link,
+        "form": form,
+        "lines": lines,
+        "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
+    }
+    if data is None or not (form.is_valid() and lines.is_valid()):
+        return render(request, "linking/tab_invoice_form.html", context)
+    draft = InvoiceDraft(
+        contact_id=str(link.xero_id),
+        date=form.cleaned_data["date"],
+        due_date=form.cleaned_data["due_date"],
+        reference=form.cleaned_data["reference"],
+        currency=form.cleaned_data["currency"],
+        line_items=tuple(
+            LineItem(
+                description=line["description"],
+                quantity=line["quantity"],
+                unit_amount=line["unit_amount"],
+                account_code=line["account_code"],
+            )
+            for line in lines.cleaned_data
+            if line and not line.get("DELETE")
+        ),
+    )
+    try:
+        invoice = services.invoice_draft_create(
+            user=request.user,
+            record=record,
+            connection=connection,
+            draft=draft,
+            token=form.cleaned_data["token"],
+        )
+    except XeroError as exc:
+        context["problem"] = error_words(exc)
+        return render(request, "linking/tab_invoice_form.html", context)
+    number = f" {invoice.number}" if invoice.number else ""
+    notice = f"Draft invoice{number} for {invoice.currency} {invoice.total:,.2f} created in Xero."
+    return contact_tab(request, record, kind, connection, notice=notice)
