@@ -254,6 +254,7 @@ class Bench:
                 thread.start()
             for thread in threads:
                 thread.join()
+        self.fresh_minute()
         for url in self.records.values():  # measure the tab, not a refusal panel
             page = self.get(browsers[0], url)
             if 'data-testid="xero-invoices-total"' not in page:

@@ -153,8 +153,10 @@ def redis_server(settings, tmp_path):
     url = f"redis://127.0.0.1:{port}/0"
     broker_url = app.conf.broker_url
     use_redis(settings, url)
-    yield RedisUnderTest(url, process)
-    if process.poll() is None:
+    redis = RedisUnderTest(url, process)
+    yield redis
+    process = redis.process  # a restart() replaced it: stop the one running now
+    if process is not None and process.poll() is None:
         process.send_signal(signal.SIGCONT)
         process.kill()
         process.wait(timeout=10)
