@@ -15,7 +15,7 @@ from django.utils.timesince import timesince
 from crm_xero.accounts.sso import is_sso_session, sso_context
 from linking import selectors, services
 from linking.records import CONTACT_KINDS, get_record
-from linking.xero import XeroError
+from linking.xero import LineItem, XeroError
 
 
 def gate(request, kind: str, pk: int):
@@ -88,3 +88,17 @@ def page_of(request, items):
         request.GET.get("page")
     )
     return show, page
+
+
+def line_items(lines) -> tuple[LineItem, ...]:
+    """An invoice draft's line items from its lines formset (deleted and empty rows left out)."""
+    return tuple(
+        LineItem(
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_amount=line["unit_amount"],
+            account_code=line["account_code"],
+        )
+        for line in lines.cleaned_data
+        if line and not line.get("DELETE")
+    )

@@ -23,10 +23,11 @@ from linking.views._common import (
     contact_action,
     error_words,
     freshness,
+    line_items,
     page_of,
     refetch_when_allowed,
 )
-from linking.xero import InvoiceDraft, LineItem, XeroError
+from linking.xero import InvoiceDraft, XeroError
 
 
 def contact_tab(request, record, kind, connection, *, refresh=False, **extra):
@@ -212,16 +213,7 @@ def xero_invoice(request, record, kind, connection):
         due_date=form.cleaned_data["due_date"],
         reference=form.cleaned_data["reference"],
         currency=form.cleaned_data["currency"],
-        line_items=tuple(
-            LineItem(
-                description=line["description"],
-                quantity=line["quantity"],
-                unit_amount=line["unit_amount"],
-                account_code=line["account_code"],
-            )
-            for line in lines.cleaned_data
-            if line and not line.get("DELETE")
-        ),
+        line_items=line_items(lines),
     )
     try:
         invoice = services.invoice_draft_create(

@@ -26,11 +26,12 @@ from linking.views._common import (
     deal_action,
     error_words,
     freshness,
+    line_items,
     page_of,
     refetch_when_allowed,
     tab_url,
 )
-from linking.xero import InvoiceDraft, LineItem, XeroError, xero_id
+from linking.xero import InvoiceDraft, XeroError, xero_id
 
 
 def deal_tab(request, record, kind, connection, *, refresh=False, **extra):
@@ -200,7 +201,7 @@ def deal_invoice(request, record, kind, connection):
         due_date=form.cleaned_data["due_date"],
         reference=form.cleaned_data["reference"],
         currency=form.cleaned_data["currency"],
-        line_items=_line_items(lines),
+        line_items=line_items(lines),
     )
     try:
         invoice, _ = services.deal_invoice_create(
@@ -240,19 +241,6 @@ def _party_name(record) -> str:
     if record.contact is not None:
         return record.contact.full_name
     return ""
-
-
-def _line_items(lines) -> tuple[LineItem, ...]:
-    return tuple(
-        LineItem(
-            description=line["description"],
-            quantity=line["quantity"],
-            unit_amount=line["unit_amount"],
-            account_code=line["account_code"],
-        )
-        for line in lines.cleaned_data
-        if line and not line.get("DELETE")
-    )
 
 
 @require_http_methods(["GET", "POST"])
