@@ -6,7 +6,7 @@ The figures are pure functions over the seam's dataclasses, in Decimal.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -17,7 +17,7 @@ from django.db import models
 from linking import xero
 from linking.models import XeroConnection, XeroLink
 from linking.records import RecordProfile, kind_of
-from linking.xero import Contact, Invoice, XeroError
+from linking.xero import Contact, CreditNote, Invoice, XeroError
 
 ZERO = Decimal("0.00")
 STATUS_LABELS = {
@@ -97,6 +97,7 @@ class Account:
     invoices: list[Invoice]
     updated_at: datetime
     problem: XeroError | None = None
+    credit_notes: list[CreditNote] = field(default_factory=list)
 
 
 def contact_account(

@@ -355,6 +355,9 @@ def _invoice(invoice: xm.Invoice) -> Invoice:
         total=_decimal(invoice.total),
         amount_due=_decimal(invoice.amount_due),
         amount_paid=_decimal(invoice.amount_paid),
+        amount_credited=_decimal(invoice.amount_credited),
+        currency_rate=_decimal(invoice.currency_rate) if invoice.currency_rate else None,
+        fully_paid_on=_date(invoice.fully_paid_on_date),
         updated_at=invoice.updated_date_utc,
         line_items=tuple(_line_item(i) for i in invoice.line_items or []),
     )
@@ -399,6 +402,9 @@ def _json_invoice(data: dict[str, Any]) -> Invoice:
         total=_decimal(data.get("Total")),
         amount_due=_decimal(data.get("AmountDue")),
         amount_paid=_decimal(data.get("AmountPaid")),
+        amount_credited=_decimal(data.get("AmountCredited")),
+        currency_rate=_decimal(data["CurrencyRate"]) if data.get("CurrencyRate") else None,
+        fully_paid_on=_json_date(data.get("FullyPaidOnDate")),
         updated_at=_json_datetime(data.get("UpdatedDateUTC")),
         line_items=tuple(
             LineItem(

@@ -127,10 +127,40 @@ class Invoice:
     amount_paid: Decimal = Decimal("0")
     updated_at: datetime | None = None
     line_items: tuple[LineItem, ...] = ()
+    amount_credited: Decimal = Decimal("0")
+    # Xero's CurrencyRate: units of `currency` per unit of the base currency (1 in the base).
+    currency_rate: Decimal | None = None
+    fully_paid_on: date | None = None  # Xero's FullyPaidOnDate
 
     @property
     def is_bill(self) -> bool:
         return self.type == "ACCPAY"
+
+
+@dataclass(frozen=True)
+class CreditNote:
+    """A sales credit note (type ACCRECCREDIT) or a purchase one (ACCPAYCREDIT)."""
+
+    credit_note_id: str
+    type: str
+    status: str
+    number: str = ""
+    reference: str = ""
+    contact_id: str = ""
+    contact_name: str = ""
+    date: date | None = None
+    currency: str = ""
+    currency_rate: Decimal | None = None
+    sub_total: Decimal = Decimal("0")
+    total_tax: Decimal = Decimal("0")
+    total: Decimal = Decimal("0")
+    remaining_credit: Decimal = Decimal("0")  # not yet allocated or refunded
+    updated_at: datetime | None = None
+    fully_paid_on: date | None = None
+
+    @property
+    def is_sales(self) -> bool:
+        return self.type == "ACCRECCREDIT"
 
 
 @dataclass(frozen=True)
