@@ -446,6 +446,7 @@ def _organisation(org: xm.Organisation) -> Organisation:
         base_currency=_text(org.base_currency),
         country_code=_text(org.country_code),
         short_code=_text(org.short_code),
+        timezone=_text(org.timezone),
     )
 
 

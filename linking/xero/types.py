@@ -35,6 +35,7 @@ class Organisation:
     country_code: str
     short_code: str
     legal_name: str = ""
+    timezone: str = ""  # Xero's Windows-style name, e.g. AUSEASTERNSTANDARDTIME
 
 
 @dataclass(frozen=True)
