@@ -222,3 +222,84 @@ class XeroLink(models.Model):
     @property
     def record(self) -> models.Model:
         return next(getattr(self, f) for f in self.RECORD_FIELDS if getattr(self, f"{f}_id"))
+
+
+class XeroItemSeen(models.Model):
+    """What the CRM last saw of a Xero invoice, bill or credit note that a tab shows: the
+    "before" against which the next sight of it (a webhook's refetch, a tab, a Refresh) is
+    compared to tell what changed (linking/recent.py). One row per tenant and item."""
+
+    tenant_id = models.UUIDField()
+    xero_id = models.UUIDField()
+    contact_id = models.UUIDField(null=True, blank=True, help_text="The item's Xero contact.")
+    status = models.CharField(max_length=20)
+    amount_paid = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="Xero's UpdatedDateUTC.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant_id", "xero_id"], name="xeroitemseen_unique")
+        ]
+        indexes = [models.Index(fields=["tenant_id", "contact_id", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.xero_id} {self.status}"
+
+
+class XeroChange(models.Model):
+    """A change Xero showed on an invoice, bill or credit note of a record's Xero contact or
+    deal ("INV-3099 paid in full · 3 Dec 2026"), kept per tenant, contact and item."""
+
+    class Kind(models.TextChoices):
+        APPROVED = "approved", "approved"
+        PART_PAID = "part_paid", "part paid"
+        PAID = "paid", "paid in full"
+        VOIDED = "voided", "voided"
+        CREDIT_NOTE = "credit_note", "credit note raised"
+
+    tenant_id = models.UUIDField()
+    contact_id = models.UUIDField(null=True, blank=True)
+    xero_id = models.UUIDField(help_text="The invoice, bill or credit note.")
+    item_type = models.CharField(max_length=12, help_text="ACCREC, ACCPAY, ACCRECCREDIT, ...")
+    number = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    on = models.DateField(help_text="When it happened in Xero, in the site's timezone.")
+    currency = models.CharField(max_length=3, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    total = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    # The item's state that showed the change: the same change seen twice is one row.
+    marker = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on", "-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "xero_id", "kind", "marker"], name="xerochange_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant_id", "contact_id", "-on"]),
+            models.Index(fields=["tenant_id", "xero_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """E.g. "INV-3099 paid in full" or "Bill RPT-12 part paid: AUD 500.00 of 1,200.00"."""
+        name = self.number or "An item without a number"
+        if self.item_type == "ACCPAY":
+            name = f"Bill {self.number}".strip()
+        elif self.item_type in ("ACCRECCREDIT", "ACCPAYCREDIT"):
+            name = f"Credit note {self.number}".strip()
+        if self.kind == self.Kind.CREDIT_NOTE:
+            words = f"{name} raised"
+        else:
+            words = f"{name} {self.get_kind_display()}"
+        if self.kind == self.Kind.PART_PAID and self.amount is not None and self.total:
+            words += f": {self.currency} {self.amount:,.2f} of {self.total:,.2f} paid"
+        elif self.kind == self.Kind.CREDIT_NOTE and self.total is not None:
+            words += f" for {self.currency} {self.total:,.2f}"
+        return words

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from linking import broker, services, xero
+from linking import broker, recent, services, xero
 from linking.models import XeroConnection
 from linking.xero import XeroError
 
@@ -138,6 +138,7 @@ def webhook_events(self, events: list[dict]) -> None:
         # broker is down: nothing could run a flush later.
         with xero.background():
             outcome = services.webhook_events_apply(events)
+            _changes_seen(services.webhook_events_sorted(events)[0], outcome)
         log.info("Xero webhook: %s", outcome)
         if outcome.problem is not None:
             _retry_later(self, outcome.problem)  # no worker to retry: logged, left to the TTL
@@ -169,6 +170,7 @@ def webhook_flush(tenant_id: str) -> None:
         return
     with xero.background():
         outcome = services.webhook_apply(tenant_id, ids)
+        _changes_seen({tenant_id: ids}, outcome)
     log.info("Xero webhook: %s", outcome)
     problem = outcome.problem
     if problem is None:
@@ -192,6 +194,22 @@ def webhook_flush(tenant_id: str) -> None:
         return
     _flush_soon(tenant_id, max(1, after))
     log.info("Xero webhook: %d ids wait %d s: %s", count, after, problem.message)
+
+
+def _changes_seen(wanted: dict[str, dict[str, list[str]]], outcome) -> None:
+    """Issue 12: after a webhook's refetch, record what changed on the invoices it named
+    (linking/recent.py); ids Xero was not asked for yet (`outcome.left`) wait for their flush.
+    Never fails the webhook's handling."""
+    for tenant_id, ids in wanted.items():
+        left = set(outcome.left.get(tenant_id, {}).get("INVOICE", ()))
+        named = [i for i in ids.get("INVOICE", ()) if i not in left]
+        connection = XeroConnection.objects.filter(tenant_id=tenant_id).first()
+        if not named or connection is None:
+            continue
+        try:
+            recent.webhook_seen(connection, named)
+        except Exception:  # a change not recorded must not lose the refetch's outcome
+            log.exception("Xero webhook: could not record the changes of %d ids", len(named))
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from linking import selectors, services, tasks
+from linking import chart, recent, selectors, services, tasks
 from linking.copying import describe
 from linking.forms import (
     InvoiceDraftForm,
@@ -95,6 +95,17 @@ def _linked_view(request, link, connection, context, *, refresh=False):
         page=page,
         rows=[(item, selectors.item_url(connection, item), None) for item in page.object_list],
         status_labels=selectors.STATUS_LABELS,
+    )
+    # Issue 12: the 12-month chart, and what Xero showed changed (linking/chart.py, recent.py).
+    if account.problem is None:  # older data shown while Xero is busy tells nothing new
+        recent.contact_seen(connection, str(link.xero_id), account.invoices)
+    context.update(
+        chart=chart.twelve_months(
+            invoices=account.invoices,
+            base_currency=connection.base_currency,
+            today=timezone.localdate(),
+        ),
+        recent=recent.for_contact(connection, str(link.xero_id)),
     )
     return render(request, "linking/tab_linked.html", context)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm_xero.params import record_id
-from linking import selectors, services, tasks, xero
+from linking import recent, selectors, services, tasks, xero
 from linking.forms import (
     ContactPickerForm,
     DealInvoiceForm,
@@ -72,6 +72,10 @@ def deal_tab(request, record, kind, connection, *, refresh=False, **extra):
         missing=linked.missing,
         status_labels=selectors.STATUS_LABELS,
     )
+    # Issue 12: what Xero showed changed on the linked items (linking/recent.py).
+    if linked.problem is None:
+        recent.items_seen(connection, linked.items)
+    context["recent"] = recent.for_items(connection, ids)
     return render(request, "linking/tab_deal.html", context)
 
 
