@@ -175,3 +175,13 @@ def test_a_deal_shows_the_changes_of_its_items_newest_first(connection):
     texts = [c.text for c in recent.for_items(connection, [first.invoice_id, second.invoice_id])]
     assert texts == ["Bill INV-5 approved", "INV-4 voided"]
     assert recent.for_items(connection, ["not-an-id"]) == []
+
+
+def test_a_credit_note_new_since_the_baseline_shows_on_the_contact(connection):
+    # The seam's credit notes (issue 12) go through the same path as invoices once the tab
+    # passes them: constructed here, as the seam's CREDITNOTE handling is not wired yet.
+    recent.contact_seen(connection, CONTACT, [invoice()])
+    note = replace(credit_note(), updated_at=AT + timedelta(hours=2))
+    recent.contact_seen(connection, CONTACT, [invoice(), note])
+    recent.contact_seen(connection, CONTACT, [invoice(), note])
+    assert shown(connection) == ["Credit note CN-0042 raised for AUD 110.00"]
