@@ -115,7 +115,7 @@ def _change(item: Invoice | CreditNote, kind: str, on: date, amount: Decimal | N
         xero_id=_id_of(item),
         item_type=item.type,
         number=item.number,
-        contact_id=item.contact_id,
+        contact_id=xero.xero_id(item.contact_id) or "",
         on=on,
         currency=item.currency,
         amount=amount,
