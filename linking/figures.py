@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- the tab shows real en dashes and minus signs in its labels and rules
 """The Xero tab's money figures beyond the four totals of `selectors.invoice_summary`: what is
 still owed and how late, ageing, days to pay, credit notes, other currencies, and a deal's figures.
 
