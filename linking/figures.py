@@ -385,17 +385,47 @@ def _counted(status: str) -> bool:
     return status not in ("VOIDED", "DELETED")
 
 
+@dataclass
+class _PayDays:
+    """Days from invoice date to paid in full, over the last 365 days' paid sales invoices."""
+
+    start: date
+    today: date
+    days: int = 0
+    count: int = 0
+
+    def add(self, item: Invoice) -> None:
+        if (
+            item.type == "ACCREC"
+            and item.status == "PAID"
+            and item.date is not None
+            and item.fully_paid_on is not None
+            and self.start <= item.fully_paid_on <= self.today
+        ):
+            self.days += (item.fully_paid_on - item.date).days
+            self.count += 1
+
+    def value(self) -> DaysToPay:
+        if self.count < MIN_PAID_FOR_DAYS_TO_PAY:
+            return DaysToPay(None, self.count)
+        mean = Decimal(self.days) / self.count
+        return DaysToPay(mean.quantize(DAY, rounding=ROUND_HALF_UP), self.count)
+
+
 def _tallies(
     invoices: Iterable[Invoice],
     credit_notes: Iterable[CreditNote],
     *,
     base_currency: str,
     today: date,
-) -> tuple[_Tally, dict[str, _Tally]]:
+) -> tuple[_Tally, dict[str, _Tally], _PayDays]:
+    """One pass over the items: the base currency's sums, each other currency's, days to pay."""
     base, others = _Tally(), {}
+    pay_days = _PayDays(start=today - timedelta(days=364), today=today)
     for item in invoices:
         if not _counted(item.status):
             continue
+        pay_days.add(item)
         if item.currency == base_currency:
             base.add_invoice(item, today, convert=False)
         else:
@@ -407,7 +437,7 @@ def _tallies(
             base.add_credit_note(note, convert=False)
         else:
             others.setdefault(note.currency, _Tally()).add_credit_note(note, convert=True)
-    return base, others
+    return base, others, pay_days
 
 
 def _rows(others: dict[str, _Tally]) -> tuple[CurrencyRow, ...]:
@@ -417,22 +447,12 @@ def _rows(others: dict[str, _Tally]) -> tuple[CurrencyRow, ...]:
     return tuple(sorted(rows, key=lambda r: (-r.count, r.currency)))
 
 
-def _days_to_pay(invoices: Iterable[Invoice], today: date) -> DaysToPay:
-    start = today - timedelta(days=364)
-    days, count = 0, 0
+def days_to_pay(invoices: Iterable[Invoice], today: date) -> DaysToPay:
+    """Average days to pay in full (see RULES["days_to_pay"])."""
+    pay_days = _PayDays(start=today - timedelta(days=364), today=today)
     for item in invoices:
-        if (
-            item.type == "ACCREC"
-            and item.status == "PAID"
-            and item.date is not None
-            and item.fully_paid_on is not None
-            and start <= item.fully_paid_on <= today
-        ):
-            days += (item.fully_paid_on - item.date).days
-            count += 1
-    if count < MIN_PAID_FOR_DAYS_TO_PAY:
-        return DaysToPay(None, count)
-    return DaysToPay((Decimal(days) / count).quantize(DAY, rounding=ROUND_HALF_UP), count)
+        pay_days.add(item)
+    return pay_days.value()
 
 
 def contact_figures(
@@ -443,7 +463,9 @@ def contact_figures(
     today: date,
 ) -> ContactFigures:
     """A Xero contact's figures beyond the four totals (see RULES)."""
-    base, others = _tallies(invoices, credit_notes, base_currency=base_currency, today=today)
+    base, others, pay_days = _tallies(
+        invoices, credit_notes, base_currency=base_currency, today=today
+    )
     credits = CreditNotes(base.credit_count, base.credit_total, base.credit_remaining)
     return ContactFigures(
         currency=base_currency,
@@ -454,7 +476,7 @@ def contact_figures(
         payables_outstanding=base.bills_due.outstanding,
         payables_overdue=base.bills_due.overdue_figure(),
         payables_ageing=base.bills_due.ageing(),
-        days_to_pay=_days_to_pay(invoices, today),
+        days_to_pay=pay_days.value(),
         credit_notes=credits,
         lifetime_value=base.invoiced,
         net_of_credit_notes=base.invoiced - credits.total,
@@ -464,7 +486,7 @@ def contact_figures(
 
 def deal_figures(*, invoices: list[Invoice], base_currency: str, today: date) -> DealFigures:
     """An opportunity's or project's figures over its linked invoices and bills (see RULES)."""
-    base, others = _tallies(invoices, (), base_currency=base_currency, today=today)
+    base, others, _ = _tallies(invoices, (), base_currency=base_currency, today=today)
     return DealFigures(
         currency=base_currency,
         invoiced=base.invoiced,

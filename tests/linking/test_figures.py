@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from linking import figures
+from linking import figures, services
 from linking.timezones import organisation_today, zone_for
 from linking.xero import CreditNote, Invoice
+from tests.linking.conftest import make_connection
+from tests.xero_spec import example
 
 TODAY = date(2026, 12, 1)
 
@@ -98,14 +100,14 @@ def paid_in(days: int, *, on: date) -> Invoice:
 
 def test_days_to_pay_needs_three_paid_invoices_and_rounds_halves_up():
     two = [paid_in(10, on=TODAY), paid_in(11, on=TODAY)]
-    assert figures._days_to_pay(two, TODAY) == figures.DaysToPay(None, 2)
+    assert figures.days_to_pay(two, TODAY) == figures.DaysToPay(None, 2)
     three = [*two, paid_in(12, on=TODAY - timedelta(days=364))]
-    assert figures._days_to_pay(three, TODAY) == figures.DaysToPay(Decimal("11"), 3)
+    assert figures.days_to_pay(three, TODAY) == figures.DaysToPay(Decimal("11"), 3)
     halves = [paid_in(10, on=TODAY), paid_in(10, on=TODAY), paid_in(11, on=TODAY),
               paid_in(11, on=TODAY)]  # fmt: skip
-    assert figures._days_to_pay(halves, TODAY).days == Decimal("11")  # 10.5 → 11
+    assert figures.days_to_pay(halves, TODAY).days == Decimal("11")  # 10.5 → 11
     old = paid_in(1, on=TODAY - timedelta(days=365))  # before the last 12 months
-    assert figures._days_to_pay([*two, old], TODAY).count == 2
+    assert figures.days_to_pay([*two, old], TODAY).count == 2
 
 
 def test_a_conversion_is_rounded_to_the_cent_half_up_and_needs_a_rate():
@@ -172,3 +174,15 @@ def test_today_is_the_organisation_s_today(time_machine, settings):
     assert organisation_today("AUSEASTERNSTANDARDTIME") == date(2026, 12, 2)  # 01:00 AEDT
     assert organisation_today("PACIFICSTANDARDTIME") == date(2026, 12, 1)
     assert organisation_today("") == date(2026, 12, 1)
+
+
+@pytest.mark.django_db
+def test_the_organisation_s_timezone_is_kept_on_the_connection(xero):
+    connection = make_connection(timezone="")
+    xero.expect_request("/api.xro/2.0/Organisation", method="GET").respond_with_json(
+        example("getOrganisations")
+    )
+    services.connection_check(connection=connection)
+    connection.refresh_from_db()
+    assert connection.timezone == "NEWZEALANDSTANDARDTIME"
+    assert zone_for(connection.timezone) == ZoneInfo("Pacific/Auckland")
