@@ -205,3 +205,25 @@ def test_the_deal_tab_shows_the_deal_figures(sso_user_client, au_connection, now
     assert html.count('data-testid="xero-overdue-badge"') == 5
     assert "How these are worked out" in html
     assert 'value="credit_notes"' not in html
+
+
+def test_an_item_without_a_rate_is_named_and_left_out_of_the_approximation(
+    sso_user_client, au_connection, now
+):
+    org = OrganizationFactory()
+    link = XeroLinkFactory(record=org)
+    items = [
+        invoice("eur-rated", past_due=5, total="60.00", currency="EUR", rate="0.6"),
+        invoice("eur-no-rate", past_due=5, total="40.00", currency="EUR", rate="0"),
+    ]
+    account = selectors.Account(
+        contact=Contact(contact_id=str(link.xero_id), name="Euro customer"),
+        invoices=items,
+        updated_at=timezone.now(),
+    )
+    with mock.patch.object(selectors, "contact_account", autospec=True, return_value=account):
+        html = sso_user_client.get(f"/xero/tab/organization/{org.pk}/").content.decode()
+    assert text_of(html, "xero-currency-outstanding") == "EUR 100.00"
+    assert text_of(html, "xero-currency-approx-outstanding") == "≈ AUD 100.00"  # 60 / 0.6 only
+    assert "Some EUR items have no rate from Xero" in html
+    assert text_of(html, "xero-outstanding") == "AUD 0.00"
