@@ -28,6 +28,9 @@ class XeroConnection(models.Model):
     base_currency = models.CharField(max_length=3, blank=True)
     short_code = models.CharField(max_length=20, blank=True)
     country_code = models.CharField(max_length=2, blank=True)
+    timezone = models.CharField(
+        max_length=64, blank=True, help_text="Xero's name for it, e.g. AUSEASTERNSTANDARDTIME."
+    )
 
     access_token_encrypted = models.TextField(blank=True, editable=False)
     refresh_token_encrypted = models.TextField(blank=True, editable=False)

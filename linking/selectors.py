@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-from linking import xero
+from linking import figures, xero
 from linking.models import XeroConnection, XeroLink
 from linking.records import RecordProfile, kind_of
 from linking.xero import Contact, CreditNote, Invoice, XeroError
@@ -36,6 +37,8 @@ SHOW_CHOICES = (
     ("outstanding", "Outstanding"),
     ("paid", "Paid"),
     ("draft", "Draft"),
+    ("overdue", "Overdue"),
+    ("credit_notes", "Credit notes"),
 )
 PAGE_SIZE = 25
 
@@ -202,16 +205,29 @@ def invoice_summary(*, invoices: list[Invoice], base_currency: str, today: date)
     )
 
 
-def filter_items(invoices: list[Invoice], show: str) -> list[Invoice]:
-    """The items the "Show" filter asks for, newest first."""
+def filter_items(
+    invoices: list[Invoice],
+    show: str,
+    *,
+    today: date | None = None,
+    credit_notes: list[CreditNote] = (),
+) -> list[Invoice | CreditNote]:
+    """The items the "Show" filter asks for, newest first; credit notes under All and
+    Credit notes only. Overdue counts from `today` (the organisation's)."""
+    if show == "credit_notes":
+        return sorted(credit_notes, key=lambda i: (i.date or date.min, i.number), reverse=True)
+    today = today or timezone.localdate()
     keep = {
         "invoices": lambda i: i.type == "ACCREC",
         "bills": lambda i: i.type == "ACCPAY",
         "outstanding": lambda i: i.status in ("SUBMITTED", "AUTHORISED"),
         "paid": lambda i: i.status == "PAID",
         "draft": lambda i: i.status == "DRAFT",
+        "overdue": lambda i: figures.days_overdue(i, today) > 0,
     }.get(show, lambda i: True)
-    items = [i for i in invoices if keep(i)]
+    items: list[Invoice | CreditNote] = [i for i in invoices if keep(i)]
+    if show == "all":
+        items.extend(credit_notes)
     return sorted(items, key=lambda i: (i.date or date.min, i.number), reverse=True)
 
 
@@ -231,7 +247,12 @@ def contact_url(connection: XeroConnection, contact_id: str) -> str:
     return xero_url(connection, f"/Contacts/View/{contact_id}")
 
 
-def item_url(connection: XeroConnection, item: Invoice) -> str:
+def item_url(connection: XeroConnection, item: Invoice | CreditNote) -> str:
+    if isinstance(item, CreditNote):
+        ledger = "AccountsReceivable" if item.is_sales else "AccountsPayable"
+        return xero_url(
+            connection, f"/{ledger}/ViewCreditNote.aspx?creditNoteID={item.credit_note_id}"
+        )
     if item.is_bill:
         return xero_url(connection, f"/AccountsPayable/Edit.aspx?InvoiceID={item.invoice_id}")
     return xero_url(connection, f"/AccountsReceivable/View.aspx?InvoiceID={item.invoice_id}")

@@ -219,6 +219,7 @@ def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnectio
         connection.base_currency = organisation.base_currency
         connection.short_code = organisation.short_code
         connection.country_code = organisation.country_code
+        connection.timezone = organisation.timezone
         connection.save()
         audit_record(
             user=user,
@@ -238,7 +239,10 @@ def connection_check(*, connection: XeroConnection) -> XeroConnection:
     connection.base_currency = organisation.base_currency
     connection.short_code = organisation.short_code
     connection.country_code = organisation.country_code
-    connection.save(update_fields=["tenant_name", "base_currency", "short_code", "country_code"])
+    connection.timezone = organisation.timezone
+    connection.save(
+        update_fields=["tenant_name", "base_currency", "short_code", "country_code", "timezone"]
+    )
     return connection
 
 

@@ -81,12 +81,11 @@ def tab_url(kind: str, record) -> str:
     return reverse("linking:xero_tab", args=[kind, record.pk])
 
 
-def page_of(request, items):
+def page_of(request, items, *, today=None, credit_notes=()):
     show = request.GET.get("show", "all")
     show = show if show in dict(selectors.SHOW_CHOICES) else "all"
-    page = Paginator(selectors.filter_items(items, show), selectors.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    listed = selectors.filter_items(items, show, today=today, credit_notes=credit_notes)
+    page = Paginator(listed, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     return show, page
 
 

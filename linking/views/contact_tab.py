@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from linking import chart, recent, selectors, services, tasks
+from linking import chart, figures, recent, selectors, services, tasks
 from linking.copying import describe
 from linking.forms import (
     InvoiceDraftForm,
@@ -19,6 +19,7 @@ from linking.forms import (
     SearchForm,
 )
 from linking.records import record_profile
+from linking.timezones import organisation_today
 from linking.views._common import (
     contact_action,
     error_words,
@@ -80,7 +81,8 @@ def _linked_view(request, link, connection, context, *, refresh=False):
         lambda after: tasks.refetch_later(connection, str(link.xero_id), after=after),
     )
     contact = account.contact
-    show, page = page_of(request, account.invoices)
+    today = organisation_today(connection.timezone)
+    show, page = page_of(request, account.invoices, today=today, credit_notes=account.credit_notes)
     context.update(
         contact=contact,
         contact_url=selectors.contact_url(connection, contact.contact_id),
@@ -89,6 +91,14 @@ def _linked_view(request, link, connection, context, *, refresh=False):
             base_currency=connection.base_currency,
             today=timezone.localdate(),
         ),
+        figures=figures.contact_figures(
+            invoices=account.invoices,
+            credit_notes=account.credit_notes,
+            base_currency=connection.base_currency,
+            today=today,
+        ),
+        rules=figures.rules(figures.CONTACT_RULES),
+        today=today,
         freshness=freshness(account.updated_at, account.problem),
         show=show,
         show_choices=selectors.SHOW_CHOICES,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm_xero.params import record_id
-from linking import recent, selectors, services, tasks, xero
+from linking import figures, recent, selectors, services, tasks, xero
 from linking.forms import (
     ContactPickerForm,
     DealInvoiceForm,
@@ -22,6 +22,7 @@ from linking.forms import (
 )
 from linking.models import XeroLink
 from linking.records import kind_of
+from linking.timezones import organisation_today
 from linking.views._common import (
     deal_action,
     error_words,
@@ -54,16 +55,22 @@ def deal_tab(request, record, kind, connection, *, refresh=False, **extra):
         linked.problem, lambda after: tasks.items_refetch_later(connection, ids, after=after)
     )
     by_id = {str(link.xero_id): link for link in links}
-    show, page = page_of(request, linked.items)
+    today = organisation_today(connection.timezone)
+    show, page = page_of(request, linked.items, today=today)
     context.update(
         summary=selectors.invoice_summary(
             invoices=linked.items,
             base_currency=connection.base_currency,
             today=timezone.localdate(),
         ),
+        figures=figures.deal_figures(
+            invoices=linked.items, base_currency=connection.base_currency, today=today
+        ),
+        rules=figures.rules(figures.DEAL_RULES),
+        today=today,
         freshness=freshness(linked.updated_at, linked.problem),
         show=show,
-        show_choices=selectors.SHOW_CHOICES,
+        show_choices=[c for c in selectors.SHOW_CHOICES if c[0] != "credit_notes"],
         page=page,
         rows=[
             (item, selectors.item_url(connection, item), by_id.get(item.invoice_id))

@@ -168,8 +168,11 @@ def test_totals_and_net_count_base_currency_items_by_status(signed_in, connectio
     counts = Counter(i.currency for i in others)
     codes = sorted(counts, key=lambda code: (-counts[code], code))
     assert codes == ["USD", "EUR", "GBP"]
-    expect(panel.get_by_test_id("xero-other-currencies")).to_have_text(
-        f"{len(others)} items in {', '.join(codes)} are not included."
+    # The other currencies' table replaced "N items in USD, EUR, GBP are not included".
+    currency_rows = panel.get_by_test_id("xero-currencies").get_by_test_id("xero-currency-row")
+    expect(currency_rows.get_by_role("rowheader")).to_have_text(codes)
+    expect(currency_rows.get_by_test_id("xero-currency-count")).to_have_text(
+        [str(counts[code]) for code in codes]
     )
     # Every linked item is listed, in whatever currency and status; the unlinked one is not.
     listed = panel.get_by_test_id("xero-item")
@@ -193,7 +196,7 @@ def test_net_is_negative_when_bills_exceed_invoices(signed_in, connection, xero_
     expect(panel.get_by_test_id("xero-invoices-total")).to_have_text("AUD 110.00")
     expect(panel.get_by_test_id("xero-bills-total")).to_have_text("AUD 2,750.00")
     expect(panel.get_by_test_id("xero-net")).to_have_text("AUD -2,640.00")
-    expect(panel.get_by_test_id("xero-other-currencies")).to_have_count(0)
+    expect(panel.get_by_test_id("xero-currencies")).to_have_count(0)
 
 
 # ------------------------------------------------------------------------------ Find… and Link

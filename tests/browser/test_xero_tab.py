@@ -383,8 +383,11 @@ def test_the_figures_count_base_currency_items_by_status(signed_in, connection, 
     expect(panel.get_by_test_id("xero-bills-total")).to_have_text(f"AUD {money(bills)}")
     expect(panel.get_by_test_id("xero-lifetime-value")).to_have_text(f"AUD {money(lifetime)}")
     expect(panel.get_by_test_id("xero-12-month-value")).to_have_text(f"AUD {money(last_year)}")
-    expect(panel.get_by_test_id("xero-other-currencies")).to_have_text(
-        f"{sum(others.values())} items in {', '.join(codes)} are not included."
+    # The other currencies' table replaced "N items in USD, EUR are not included".
+    currency_rows = panel.get_by_test_id("xero-currencies").get_by_test_id("xero-currency-row")
+    expect(currency_rows.get_by_role("rowheader")).to_have_text(codes)
+    expect(currency_rows.get_by_test_id("xero-currency-count")).to_have_text(
+        [str(others[code]) for code in codes]
     )
 
     def breakdown(kind: str) -> list[str]:

@@ -279,6 +279,8 @@ def test_every_show_choice_is_offered_in_order():
         "Outstanding",
         "Paid",
         "Draft",
+        "Overdue",
+        "Credit notes",
     ]
 
 
