@@ -108,12 +108,14 @@ def _linked_view(request, link, connection, context, *, refresh=False):
     )
     # Issue 12: the 12-month chart, and what Xero showed changed (linking/chart.py, recent.py).
     if account.problem is None:  # older data shown while Xero is busy tells nothing new
-        recent.contact_seen(connection, str(link.xero_id), account.invoices)
+        recent.contact_seen(
+            connection, str(link.xero_id), [*account.invoices, *account.credit_notes]
+        )
     context.update(
         chart=chart.twelve_months(
             invoices=account.invoices,
             base_currency=connection.base_currency,
-            today=timezone.localdate(),
+            today=today,
         ),
         recent=recent.for_contact(connection, str(link.xero_id)),
     )
