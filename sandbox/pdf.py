@@ -201,7 +201,7 @@ def render_invoice(invoice: Invoice, organisation: Organisation, theme: str = ""
         page.right(COL_QTY, y, _quantity(line.get("Quantity", "1")), 9)
         page.right(COL_PRICE, y, _money(line.get("UnitAmount", "0")), 9)
         if line.get("DiscountRate"):
-            page.right(COL_DISC, y, f"{Decimal(line['DiscountRate']):f}%", 9)
+            page.right(COL_DISC, y, f"{_quantity(line['DiscountRate'])}%", 9)
         page.right(COL_TAX, y, str(line.get("TaxType") or ""), 8)
         page.right(COL_AMOUNT, y, _money(line.get("LineAmount", "0")), 9)
         for extra in wrapped[1:4]:
