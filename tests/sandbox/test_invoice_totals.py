@@ -4,7 +4,7 @@ Xero's refusals (ValidationException) for what it refuses."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
