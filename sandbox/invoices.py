@@ -44,6 +44,9 @@ RATES = {
 }
 CENT = Decimal("0.01")
 QUANTITY = Decimal("0.0001")
+# Beyond this a total would not fit Xero's (and the sandbox's) amount columns.
+AMOUNT_LIMIT = Decimal("1000000000000")
+TOO_LARGE = "Line item amounts must be less than 1,000,000,000,000."
 ZERO = Decimal("0.00")
 NIL_GUID = "00000000-0000-0000-0000-000000000000"
 
@@ -233,6 +236,10 @@ def price_line(
     except ValueError as exc:
         errors.append(f"Line item amounts must be numbers ({exc}).")
         return None
+    given = (given_amount, quantity, unit, discount, given_tax)
+    if any(value is not None and abs(value) >= AMOUNT_LIMIT for value in given):
+        errors.append(TOO_LARGE)
+        return None
     sales = invoice_type.startswith("ACCREC")
     item_code = str(raw.get("ItemCode") or "").strip()
     item = catalogue.items.get(item_code.upper()) if item_code else None
@@ -265,6 +272,9 @@ def price_line(
     if not 0 <= discount <= 100:
         errors.append("The DiscountRate must be between 0 and 100.")
     amount = line_amount(quantity, unit, discount)
+    if abs(amount) >= AMOUNT_LIMIT:
+        errors.append(TOO_LARGE)
+        return None
     if given_amount is not None and round_cents(given_amount) != amount:
         errors.append(
             f"The line total {round_cents(given_amount)} does not match the expected "
@@ -592,7 +602,7 @@ class Builder:
                 rate = wire.parse_decimal(self.data["CurrencyRate"])
             except ValueError:
                 rate = Decimal("0")
-            if rate <= 0:
+            if rate <= 0 or rate >= AMOUNT_LIMIT:
                 self.errors.append("CurrencyRate must be a positive number.")
             else:
                 invoice.currency_rate = rate.quantize(Decimal("0.000001"))

@@ -322,6 +322,8 @@ REFUSALS = [
     ({"ItemCode": "NOPE"}, "Item code 'NOPE' is not valid."),
     ({"ItemCode": "PAPER"}, "Item code 'PAPER' is not sold: it cannot be used on this document."),
     ({"DiscountRate": "120"}, "The DiscountRate must be between 0 and 100."),
+    ({"Quantity": "1e30"}, "Line item amounts must be less than 1,000,000,000,000."),
+    ({"UnitAmount": "-1e13"}, "Line item amounts must be less than 1,000,000,000,000."),
 ]
 
 
@@ -437,3 +439,32 @@ def test_random_invoices_total_as_an_independent_calculation(put, case) -> None:
     assert sub_total + tax == total
     if amount_type == "NoTax":
         assert tax == 0
+
+
+MALFORMED = [
+    {"LineItems": [line(Tracking="Region")]},
+    {"LineItems": [line(Tracking=[1])]},
+    {"LineItems": [line(Tracking=[{"TrackingCategoryID": "not-a-guid", "Option": "North"}])]},
+    {"LineItems": [line(Tracking=[{"Name": "Region", "TrackingOptionID": "nope"}])]},
+    {"LineItems": [line(Tracking=[{"Name": "Region", "Option": "North"}] * 2)]},
+    {"LineItems": [line(ItemCode={"Code": "HW-KIT"})]},
+    {"LineItems": [line(DiscountRate="abc")]},
+    {"LineItems": [line(Quantity="NaN")]},
+    {"LineItems": [line(UnitAmount="1e400")]},
+    {"LineItems": [line(TaxAmount="1e40")]},
+    {"LineItems": [line(AccountCode=["200"])]},
+    {"LineItems": [line(TaxType={"x": 1})]},
+    {"LineItems": [line()], "CurrencyCode": "USD", "CurrencyRate": "1e40"},
+    {"LineItems": [line()], "BrandingThemeID": {"id": 1}},
+    {"LineItems": [line()], "BrandingThemeID": ""},
+]
+
+
+def test_malformed_lines_are_refused_never_a_server_error(put) -> None:
+    for case in MALFORMED:
+        fields = dict(case)
+        lines = fields.pop("LineItems")
+        answer = put(lines, **fields)
+        assert answer.status_code in (200, 400), (fields, lines, answer.text[:300])
+        if answer.status_code == 400:
+            assert answer.json()["Type"] == "ValidationException"
