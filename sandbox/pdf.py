@@ -8,7 +8,7 @@ cross-reference table, so that any viewer opens it and its text can be searched.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -139,8 +139,15 @@ def _quantity(value: str) -> str:
 COL_DESCRIPTION, COL_QTY, COL_PRICE, COL_DISC, COL_TAX, COL_AMOUNT = 50, 310, 380, 420, 480, 545
 
 
-def render_invoice(invoice: Invoice, organisation: Organisation, theme: str = "") -> bytes:
-    """The invoice (or bill) as a PDF: header, lines, subtotal, tax, total and amount due."""
+def render_invoice(
+    invoice: Invoice,
+    organisation: Organisation,
+    theme: str = "",
+    tax_labels: Mapping[str, str] | None = None,
+) -> bytes:
+    """The invoice (or bill) as a PDF: header, lines, subtotal, tax, total and amount due.
+    `tax_labels` shows a line's tax type as its rate ("10%"); unknown ones show the type."""
+    tax_labels = tax_labels or {}
     title = TITLES.get(invoice.type, "INVOICE")
     number = invoice.number or "(no number)"
     pages = [Page()]
@@ -202,7 +209,8 @@ def render_invoice(invoice: Invoice, organisation: Organisation, theme: str = ""
         page.right(COL_PRICE, y, _money(line.get("UnitAmount", "0")), 9)
         if line.get("DiscountRate"):
             page.right(COL_DISC, y, f"{_quantity(line['DiscountRate'])}%", 9)
-        page.right(COL_TAX, y, str(line.get("TaxType") or ""), 8)
+        tax_type = str(line.get("TaxType") or "")
+        page.right(COL_TAX, y, tax_labels.get(tax_type, tax_type), 8)
         page.right(COL_AMOUNT, y, _money(line.get("LineAmount", "0")), 9)
         for extra in wrapped[1:4]:
             y -= 12

@@ -283,7 +283,11 @@ def _invoice_pdf(ctx: ApiContext, invoice: Invoice) -> HttpResponse:
             organisation=ctx.organisation,
             branding_theme_id=invoice.document["BrandingThemeID"],
         ).first()
-    content = pdf.render_invoice(invoice, ctx.organisation, theme.name if theme else "")
+    labels = {
+        rate.tax_type: f"{rate.rate.normalize():f}%" if rate.rate else rate.name
+        for rate in TaxRate.objects.filter(organisation=ctx.organisation)
+    }
+    content = pdf.render_invoice(invoice, ctx.organisation, theme.name if theme else "", labels)
     return HttpResponse(content, content_type="application/pdf")
 
 
