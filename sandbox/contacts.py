@@ -57,6 +57,16 @@ DOCUMENT_SCALARS = (
     "PurchasesDefaultAccountCode",
     "AccountsReceivableTaxType",
     "AccountsPayableTaxType",
+    "SalesDefaultLineAmountType",
+    "PurchasesDefaultLineAmountType",
+)
+# https://developer.xero.com/documentation/api/accounting/types#payment-terms
+LINE_AMOUNT_TYPE_DEFAULTS = ("INCLUSIVE", "EXCLUSIVE", "NONE")
+PAYMENT_TERM_TYPES = (
+    "DAYSAFTERBILLDATE",
+    "DAYSAFTERBILLMONTH",
+    "OFCURRENTMONTH",
+    "OFFOLLOWINGMONTH",
 )
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
@@ -118,6 +128,8 @@ def serialize(
         data["SalesTrackingCategories"] = []
         data["PurchasesTrackingCategories"] = []
         data["ContactPersons"] = doc.get("ContactPersons", [])
+        if doc.get("PaymentTerms"):
+            data["PaymentTerms"] = doc["PaymentTerms"]
         if balances is not None:
             data["Balances"] = balances
     data["HasAttachments"] = False
@@ -274,6 +286,37 @@ def _apply_scalars(contact: Contact, data: Mapping[str, Any], errors: list[str])
                 contact.document[name] = _text(data[name])
             except ValueError:
                 errors.append(f"{name} is not valid.")
+    for name in ("SalesDefaultLineAmountType", "PurchasesDefaultLineAmountType"):
+        value = contact.document.get(name)
+        if name in data and value and value not in LINE_AMOUNT_TYPE_DEFAULTS:
+            errors.append(f"{name} must be one of {', '.join(LINE_AMOUNT_TYPE_DEFAULTS)}.")
+    if "PaymentTerms" in data:
+        terms = payment_terms(data["PaymentTerms"], errors)
+        if terms is not None:
+            contact.document["PaymentTerms"] = terms
+
+
+def payment_terms(given: Any, errors: list[str]) -> dict[str, Any] | None:
+    """PaymentTerms {"Sales": {"Day": n, "Type": ...}, "Bills": {...}} checked, or None."""
+    if not isinstance(given, Mapping):
+        errors.append("PaymentTerms is not valid.")
+        return None
+    terms: dict[str, Any] = {}
+    for side in ("Bills", "Sales"):
+        entry = given.get(side)
+        if entry is None:
+            continue
+        kind = str(entry.get("Type") or "").upper() if isinstance(entry, Mapping) else ""
+        try:
+            day = int(entry.get("Day")) if isinstance(entry, Mapping) else -1
+        except (TypeError, ValueError):
+            day = -1
+        if kind not in PAYMENT_TERM_TYPES or not 0 <= day <= 999:
+            errors.append(f"PaymentTerms {side} must have a Day and a Type of "
+                          f"{', '.join(PAYMENT_TERM_TYPES)}.")  # fmt: skip
+            continue
+        terms[side] = {"Day": day, "Type": kind}
+    return terms
 
 
 def _apply_collections(contact: Contact, data: Mapping[str, Any], errors: list[str]) -> None:

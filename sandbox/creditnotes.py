@@ -79,6 +79,8 @@ def serialize(
         data["LineItems"] = [
             invoices.line_item(line, unit_places) for line in doc.get("LineItems", [])
         ]
+    if doc.get("BrandingThemeID"):
+        data["BrandingThemeID"] = doc["BrandingThemeID"]
     data.update(
         SubTotal=wire.money(note.sub_total),
         TotalTax=wire.money(note.total_tax),

@@ -1,8 +1,10 @@
 """Invoices and bills: validation, totals, saving and serialisation in Xero's shape.
 
 https://developer.xero.com/documentation/api/accounting/invoices
-Tax is kept simple: one rate per organisation (GST 10% in AU, 15% in NZ) on the default tax
-types, 0% on the exempt ones. Amounts are Decimals rounded half up to cents.
+Lines are checked against the organisation's accounts, tax rates, items and tracking
+categories (sandbox.reference) and priced with Xero's rules: line amounts rounded to cents, tax
+per line at the line's tax rate, inclusive amounts split, discounts applied first. Amounts are
+Decimals rounded half up to cents.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db.models import Model
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from sandbox import contacts, wire
+from sandbox import contacts, reference, wire
 from sandbox.models import Contact, Invoice, Organisation
 from sandbox.where import Field
 
@@ -35,28 +37,16 @@ TRANSITIONS = {
     "DELETED": set(),
 }
 LINE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
-ZERO_TAX_TYPES = {
-    "NONE",
-    "EXEMPTOUTPUT",
-    "EXEMPTINPUT",
-    "EXEMPTEXPENSES",
-    "BASEXCLUDED",
-    "ZERORATED",
-    "ZERORATEDOUTPUT",
-    "ZERORATEDINPUT",
-}
 # Units of the foreign currency per unit of the base currency, as Xero's CurrencyRate.
 RATES = {
     "AUD": {"NZD": "1.090000", "USD": "0.650000", "EUR": "0.600000", "GBP": "0.510000"},
     "NZD": {"AUD": "0.920000", "USD": "0.590000", "EUR": "0.550000", "GBP": "0.470000"},
 }
-# The demo organisations' chart of accounts (codes only).
-ACCOUNT_CODES = {
-    "090", "091", "200", "210", "260", "270", "300", "310", "320", "400", "404", "408", "412",
-    "416", "420", "425", "429", "433", "437", "441", "445", "449", "453", "461", "469", "473",
-    "477", "485", "489", "493", "494", "610", "630", "710", "720", "800", "820", "960",
-}  # fmt: skip
 CENT = Decimal("0.01")
+QUANTITY = Decimal("0.0001")
+# Beyond this a total would not fit Xero's (and the sandbox's) amount columns.
+AMOUNT_LIMIT = Decimal("1000000000000")
+TOO_LARGE = "Line item amounts must be less than 1,000,000,000,000."
 ZERO = Decimal("0.00")
 NIL_GUID = "00000000-0000-0000-0000-000000000000"
 
@@ -155,6 +145,8 @@ def serialize(
     data["LineAmountTypes"] = invoice.line_amount_types
     if lines and not summary:
         data["LineItems"] = [line_item(line, unit_places) for line in doc.get("LineItems", [])]
+    if doc.get("BrandingThemeID"):
+        data["BrandingThemeID"] = doc["BrandingThemeID"]
     data.update(
         SubTotal=wire.money(invoice.sub_total),
         TotalTax=wire.money(invoice.total_tax),
@@ -184,6 +176,8 @@ def line_item(line: Mapping[str, Any], unit_places: int) -> dict[str, Any]:
     data: dict[str, Any] = {"Description": line.get("Description", "")}
     if line.get("ItemCode"):
         data["ItemCode"] = line["ItemCode"]
+    if line.get("Item"):
+        data["Item"] = line["Item"]
     data.update(
         UnitAmount=wire.number(line["UnitAmount"], unit_places),
         TaxType=line["TaxType"],
@@ -204,29 +198,32 @@ def line_item(line: Mapping[str, Any], unit_places: int) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- the arithmetic
 
 
-def tax_rate(organisation: Organisation, tax_type: str) -> Decimal:
-    """The rate of a tax type in this organisation (0 for exempt types)."""
-    return Decimal("0") if tax_type in ZERO_TAX_TYPES else organisation.tax_rate
-
-
 def default_tax_type(organisation: Organisation, invoice_type: str, line_amount_types: str) -> str:
-    """The tax type a line gets when none is given."""
+    """The tax type a line gets when neither it, its item nor its account names one."""
     if line_amount_types == "NoTax":
-        return "NONE"
+        return reference.NO_TAX
     if invoice_type.startswith("ACCREC"):
         return organisation.sales_tax_type
     return organisation.purchases_tax_type
 
 
 def price_line(
-    organisation: Organisation,
+    catalogue: reference.Catalogue,
     raw: Mapping[str, Any],
     invoice_type: str,
     line_amount_types: str,
     unit_places: int,
     errors: list[str],
+    contact: Contact | None = None,
 ) -> dict[str, Any] | None:
-    """A stored line item (amounts as strings) from a submitted one, or None on errors."""
+    """A stored line item (amounts as strings) from a submitted one, or None on errors.
+
+    Xero's rules: an ItemCode fills what the line leaves out (description, unit price,
+    account, tax type) from the item's sales (or purchase) details; a missing TaxType comes
+    from the item, else the account, else the contact's default, else the organisation's.
+    Quantity has 4 decimal places, UnitAmount `unit_places`, DiscountRate 2; LineAmount is
+    Quantity x UnitAmount less the discount, rounded to cents; tax is worked out per line and
+    rounded to cents (extracted from the amount when amounts are tax inclusive)."""
     if not isinstance(raw, Mapping):
         errors.append("A line item must be a JSON object.")
         return None
@@ -239,59 +236,111 @@ def price_line(
     except ValueError as exc:
         errors.append(f"Line item amounts must be numbers ({exc}).")
         return None
-    description = wire.clean_text(str(raw.get("Description") or "")).strip()
+    given = (given_amount, quantity, unit, discount, given_tax)
+    if any(value is not None and abs(value) >= AMOUNT_LIMIT for value in given):
+        errors.append(TOO_LARGE)
+        return None
+    sales = invoice_type.startswith("ACCREC")
+    item_code = str(raw.get("ItemCode") or "").strip()
+    item = catalogue.items.get(item_code.upper()) if item_code else None
+    if item_code and item is None:
+        errors.append(f"Item code '{item_code}' is not valid.")
+    if item is not None and not (item.is_sold if sales else item.is_purchased):
+        side = "sold" if sales else "purchased"
+        errors.append(f"Item code '{item_code}' is not {side}: it cannot be used on this document.")
+        item = None
+    if item is not None:
+        item_price = item.sales_unit_price if sales else item.purchase_unit_price
+        item_account = item.sales_account if sales else item.purchase_account
+        item_tax = item.sales_tax_type if sales else item.purchase_tax_type
+        item_text = item.description if sales else item.purchase_description
+    else:
+        item_price, item_account, item_tax, item_text = None, "", "", ""
+    description = wire.clean_text(str(raw.get("Description") or "")).strip() or item_text
+    if unit is None and given_amount is None and item_price is not None:
+        unit = item_price
     if not description and unit is None and given_amount is None:
         errors.append("Description needs to be at least 1 char long")
         return None
-    quantity = Decimal("1") if quantity is None else quantity
+    quantity = (Decimal("1") if quantity is None else quantity).quantize(
+        QUANTITY, rounding=ROUND_HALF_UP
+    )
     if unit is None:
         unit = given_amount / quantity if given_amount is not None and quantity else Decimal("0")
     unit = unit.quantize(Decimal(1).scaleb(-unit_places), rounding=ROUND_HALF_UP)
-    amount = round_cents(quantity * unit * (100 - discount) / 100)
+    discount = round_cents(discount)
+    if not 0 <= discount <= 100:
+        errors.append("The DiscountRate must be between 0 and 100.")
+    amount = line_amount(quantity, unit, discount)
+    if abs(amount) >= AMOUNT_LIMIT:
+        errors.append(TOO_LARGE)
+        return None
     if given_amount is not None and round_cents(given_amount) != amount:
         errors.append(
             f"The line total {round_cents(given_amount)} does not match the expected "
             f"line total {amount}"
         )
-    tax_type = str(raw.get("TaxType") or "") or default_tax_type(
-        organisation, invoice_type, line_amount_types
+    account = str(raw.get("AccountCode") or "").strip() or item_account
+    if account:
+        errors.extend(reference.account_errors(catalogue, account))
+        known = catalogue.accounts.get(account.upper())
+        account = known.code if known is not None else account
+    known_account = catalogue.accounts.get(account.upper()) if account else None
+    tax_type = (
+        str(raw.get("TaxType") or "").strip().upper()
+        or item_tax
+        or (known_account.tax_type if known_account is not None else "")
+        or (_contact_tax_type(contact, sales) if contact is not None else "")
+        or default_tax_type(catalogue.organisation, invoice_type, line_amount_types)
     )
     if line_amount_types == "NoTax":
-        tax_type = "NONE"
-    if tax_type not in ZERO_TAX_TYPES | {
-        organisation.sales_tax_type,
-        organisation.purchases_tax_type,
-    }:
-        errors.append(
-            f"The TaxType code '{tax_type}' does not exist or cannot be used for this type "
-            "of transaction."
-        )
-    account = str(raw.get("AccountCode") or "").strip()
-    if account and account not in ACCOUNT_CODES:
-        errors.append(f"Account code '{account}' is not a valid code for this document.")
-    rate = tax_rate(organisation, tax_type)
+        tax_type = reference.NO_TAX
+    errors.extend(reference.tax_type_errors(catalogue, tax_type, invoice_type, account))
+    tracking = reference.tracking(catalogue, raw.get("Tracking"), errors)
+    rate = catalogue.rate(tax_type)
     if given_tax is not None:
         tax = round_cents(given_tax)
-    elif line_amount_types == "Inclusive":
-        tax = round_cents(amount * rate / (1 + rate))
     else:
-        tax = round_cents(amount * rate)
+        tax = line_tax(amount, rate, line_amount_types)
     line = {
         "LineItemID": str(raw.get("LineItemID") or uuid.uuid4()),
         "Description": description,
-        "Quantity": str(quantity.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)),
+        "Quantity": str(quantity),
         "UnitAmount": str(unit),
         "AccountCode": account,
         "TaxType": tax_type,
         "TaxAmount": str(tax),
         "LineAmount": str(amount),
-        "Tracking": raw.get("Tracking") if isinstance(raw.get("Tracking"), list) else [],
+        "Tracking": tracking,
     }
-    if raw.get("ItemCode"):
-        line["ItemCode"] = str(raw["ItemCode"])
+    if item is not None:
+        line["ItemCode"] = item.code
+        line["Item"] = {"ItemID": str(item.item_id), "Name": item.name, "Code": item.code}
+    elif item_code:
+        line["ItemCode"] = item_code
     if discount:
-        line["DiscountRate"] = str(round_cents(discount))
+        line["DiscountRate"] = str(discount)
     return line
+
+
+def line_amount(quantity: Decimal, unit: Decimal, discount: Decimal) -> Decimal:
+    """Quantity x UnitAmount less DiscountRate percent, rounded half up to cents."""
+    return round_cents(quantity * unit * (100 - discount) / 100)
+
+
+def line_tax(amount: Decimal, rate: Decimal, line_amount_types: str) -> Decimal:
+    """A line's tax at `rate` (0.1 for 10%): on top of exclusive amounts, extracted from
+    inclusive ones (amount x rate / (1 + rate)), none for NoTax; rounded half up to cents."""
+    if line_amount_types == "NoTax":
+        return ZERO
+    if line_amount_types == "Inclusive":
+        return round_cents(amount * rate / (1 + rate))
+    return round_cents(amount * rate)
+
+
+def _contact_tax_type(contact: Contact, sales: bool) -> str:
+    name = "AccountsReceivableTaxType" if sales else "AccountsPayableTaxType"
+    return str((contact.document or {}).get(name) or "")
 
 
 def _decimal_or_none(value: Any) -> Decimal | None:
@@ -354,6 +403,9 @@ def settle_in_full(invoice: Invoice, day: date) -> None:
         invoice.fully_paid_on_date = day
 
 
+RATES_OF = {base: {base, *rates} for base, rates in RATES.items()}
+
+
 def currency_rate(organisation: Organisation, currency: str) -> Decimal:
     """The sandbox's fixed rate of `currency` against the base currency."""
     if currency == organisation.base_currency:
@@ -411,8 +463,15 @@ class Builder:
         ("PlannedPaymentDate", "planned_payment_date"),
     )
 
-    def __init__(self, organisation: Organisation, data: Mapping[str, Any], existing: Any) -> None:
+    def __init__(
+        self,
+        organisation: Organisation,
+        data: Mapping[str, Any],
+        existing: Any,
+        catalogue: reference.Catalogue | None = None,
+    ) -> None:
         self.organisation = organisation
+        self.catalogue = catalogue or reference.Catalogue.load(organisation)
         self.data = data
         self.existing = existing
         self.errors: list[str] = []
@@ -450,6 +509,7 @@ class Builder:
         self.contact()
         self.dates()
         self.currency()
+        self.branding_theme()
         self.texts(numbers_taken)
         if not self.errors:
             self.lines(unit_places)
@@ -511,14 +571,28 @@ class Builder:
                     self.errors.append(f"{name} is not a valid date.")
         due_days = self.due_days
         if due_days and invoice.due_date is None and invoice.status in ("SUBMITTED", "AUTHORISED"):
-            invoice.due_date = invoice.date + timedelta(days=due_days)
+            invoice.due_date = self.terms_due_date() or invoice.date + timedelta(days=due_days)
+
+    def terms_due_date(self) -> date | None:
+        """The due date from the contact's payment terms, else the organisation's."""
+        side = "Sales" if self.invoice.type.startswith("ACCREC") else "Bills"
+        contact = getattr(self.invoice, "contact", None) if self.invoice.contact_id else None
+        for terms in (
+            (contact.document or {}).get("PaymentTerms") if contact is not None else None,
+            (self.organisation.document or {}).get("PaymentTerms"),
+        ):
+            if isinstance(terms, Mapping):
+                due = reference.due_date(self.invoice.date, terms.get(side))
+                if due is not None:
+                    return due
+        return None
 
     def currency(self) -> None:
         invoice = self.invoice
         if self.has("CurrencyCode"):
             code = str(self.data["CurrencyCode"]).upper()
-            allowed = {self.organisation.base_currency, *RATES[self.organisation.base_currency]}
-            if code not in allowed:
+            allowed = {self.organisation.base_currency, *self.catalogue.currencies}
+            if code not in allowed or code not in RATES_OF[self.organisation.base_currency]:
                 self.errors.append(f"The currency {code} is not enabled for this organisation.")
                 return
             invoice.currency = code
@@ -528,10 +602,27 @@ class Builder:
                 rate = wire.parse_decimal(self.data["CurrencyRate"])
             except ValueError:
                 rate = Decimal("0")
-            if rate <= 0:
+            if rate <= 0 or rate >= AMOUNT_LIMIT:
                 self.errors.append("CurrencyRate must be a positive number.")
             else:
                 invoice.currency_rate = rate.quantize(Decimal("0.000001"))
+
+    def branding_theme(self) -> None:
+        """BrandingThemeID: one of the organisation's themes; new sales documents get the
+        default theme (SortOrder 0) when none is given, as in Xero."""
+        doc = self.invoice.document
+        if self.has("BrandingThemeID"):
+            theme = self.catalogue.theme(self.data["BrandingThemeID"])
+            if theme is None:
+                self.errors.append(
+                    f"The BrandingThemeID '{self.data['BrandingThemeID']}' is not valid."
+                )
+                return
+            doc["BrandingThemeID"] = str(theme.branding_theme_id)
+        elif self.existing is None and str(self.invoice.type).startswith("ACCREC"):
+            theme = self.catalogue.default_theme()
+            if theme is not None:
+                doc["BrandingThemeID"] = str(theme.branding_theme_id)
 
     def texts(self, numbers_taken: set[str]) -> None:
         invoice = self.invoice
@@ -562,14 +653,16 @@ class Builder:
             if not isinstance(raw_lines, list):
                 self.errors.append("LineItems must be a list.")
                 return
+            contact = invoice.contact if invoice.contact_id else None
             priced = [
                 price_line(
-                    self.organisation,
+                    self.catalogue,
                     raw,
                     invoice.type,
                     invoice.line_amount_types,
                     unit_places,
                     self.errors,
+                    contact,
                 )
                 for raw in raw_lines
             ]
@@ -607,13 +700,14 @@ def validate_batch(
     """Validate submitted invoices (or, with creditnotes.Builder, credit notes) in order, each
     seeing the numbers the earlier ones took."""
     taken = numbers_in_use(organisation, builder.model, builder.numbered_type)
+    catalogue = reference.Catalogue.load(organisation)
     outcomes = []
     for item in items:
         if not isinstance(item, Mapping):
             outcomes.append(Outcome({}, errors=[builder.not_an_object]))
             continue
         existing = path_invoice or _existing(organisation, item, builder)
-        outcomes.append(builder(organisation, item, existing).build(unit_places, taken))
+        outcomes.append(builder(organisation, item, existing, catalogue).build(unit_places, taken))
     return outcomes
 
 

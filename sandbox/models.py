@@ -354,3 +354,161 @@ class Knobs(models.Model):
 
     def __str__(self) -> str:
         return "Sandbox knobs"
+
+
+# ------------------------------------------------------------------ reference data (settings)
+
+
+class Account(models.Model):
+    """A Xero account of the chart of accounts (GET /Accounts)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    account_id = models.UUIDField(unique=True)
+    code = models.CharField(max_length=10)
+    name = models.CharField(max_length=150)
+    type = models.CharField(max_length=16)
+    account_class = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, default="ACTIVE")
+    tax_type = models.CharField(max_length=32)
+    description = models.TextField(blank=True)
+    system_account = models.CharField(max_length=32, blank=True)
+    enable_payments = models.BooleanField(default=False)
+    show_in_expense_claims = models.BooleanField(default=False)
+    bank_account_number = models.CharField(max_length=50, blank=True)
+    bank_account_type = models.CharField(max_length=16, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    reporting_code = models.CharField(max_length=50, blank=True)
+    reporting_code_name = models.CharField(max_length=150, blank=True)
+    updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="sandbox_account_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class TaxRate(models.Model):
+    """A tax rate of an organisation (GET /TaxRates); `rate` is a percentage (10.0000)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    tax_type = models.CharField(max_length=32)
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, default="ACTIVE")
+    report_tax_type = models.CharField(max_length=32, blank=True)
+    rate = models.DecimalField(max_digits=8, decimal_places=4)
+    component = models.CharField(max_length=50, default="GST")
+    can_apply_to_assets = models.BooleanField(default=False)
+    can_apply_to_equity = models.BooleanField(default=False)
+    can_apply_to_expenses = models.BooleanField(default=False)
+    can_apply_to_liabilities = models.BooleanField(default=False)
+    can_apply_to_revenue = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "tax_type"], name="sandbox_tax_rate_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.tax_type})"
+
+
+class Item(models.Model):
+    """A product or service of an organisation (GET /Items): sales and purchase details."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    item_id = models.UUIDField(unique=True)
+    code = models.CharField(max_length=30)
+    name = models.CharField(max_length=50)
+    description = models.TextField(blank=True)
+    purchase_description = models.TextField(blank=True)
+    is_sold = models.BooleanField(default=True)
+    is_purchased = models.BooleanField(default=True)
+    sales_unit_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    sales_account = models.CharField(max_length=10, blank=True)
+    sales_tax_type = models.CharField(max_length=32, blank=True)
+    purchase_unit_price = models.DecimalField(
+        max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    purchase_account = models.CharField(max_length=10, blank=True)
+    purchase_tax_type = models.CharField(max_length=32, blank=True)
+    updated = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="sandbox_item_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class TrackingCategory(models.Model):
+    """A tracking category (GET /TrackingCategories); Xero allows two ACTIVE at once."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    tracking_category_id = models.UUIDField(unique=True)
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, default="ACTIVE")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackingOption(models.Model):
+    """An option of a tracking category."""
+
+    category = models.ForeignKey(TrackingCategory, on_delete=models.CASCADE, related_name="options")
+    tracking_option_id = models.UUIDField(unique=True)
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, default="ACTIVE")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrandingTheme(models.Model):
+    """An invoice branding theme (GET /BrandingThemes); SortOrder 0 is the default."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    branding_theme_id = models.UUIDField(unique=True)
+    name = models.CharField(max_length=100)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    logo_url = models.URLField(blank=True)
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Currency(models.Model):
+    """A currency enabled in an organisation (GET /Currencies), the base one included."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    code = models.CharField(max_length=3)
+    description = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name_plural = "currencies"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="sandbox_currency_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -60,5 +60,5 @@ def serialize(organisation: Organisation) -> dict[str, Any]:
         "Addresses": doc.get("Addresses", []),
         "Phones": doc.get("Phones", []),
         "ExternalLinks": [],
-        "PaymentTerms": {},
+        "PaymentTerms": doc.get("PaymentTerms", {}),
     }

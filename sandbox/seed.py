@@ -19,8 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sandbox import contacts, creditnotes, invoices, oauth, organisations
+from sandbox import contacts, creditnotes, invoices, oauth, organisations, reference
 from sandbox.models import App, Contact, CreditNote, Invoice, Knobs, Organisation, XeroUser
+from sandbox.seed_reference import seed_reference
 
 NAMESPACE = uuid.UUID("6f1d3c2a-58b4-4f7e-9a0d-3c5e7b9f1a24")
 DEFAULT_BIG_CUSTOMER_INVOICES = 3000
@@ -181,6 +182,10 @@ ORGANISATIONS = (
             "SalesTaxBasis": "ACCRUALS",
             "SalesTaxPeriod": "QUARTERLY1",
             "LineOfBusiness": "Consulting and services",
+            "PaymentTerms": {
+                "Bills": {"Day": 20, "Type": "OFFOLLOWINGMONTH"},
+                "Sales": {"Day": 20, "Type": "OFFOLLOWINGMONTH"},
+            },
         },
         "contacts": AU_CONTACTS,
     },
@@ -256,8 +261,28 @@ class SeedSummary:
 
 def seed(big_customer_invoices: int = DEFAULT_BIG_CUSTOMER_INVOICES) -> SeedSummary:
     """Create whatever is missing of the demo data; existing rows are left untouched."""
+    _CATALOGUES.clear()
+    try:
+        return _seed(big_customer_invoices)
+    finally:
+        _CATALOGUES.clear()
+
+
+# The reference data each organisation's seeded lines are priced against, loaded once a seed.
+_CATALOGUES: dict[int, reference.Catalogue] = {}
+
+
+def _catalogue(org: Organisation) -> reference.Catalogue:
+    if org.pk not in _CATALOGUES:
+        _CATALOGUES[org.pk] = reference.Catalogue.load(org)
+    return _CATALOGUES[org.pk]
+
+
+def _seed(big_customer_invoices: int) -> SeedSummary:
     with transaction.atomic():
         orgs = [_organisation(spec) for spec in ORGANISATIONS]
+        for org in orgs:
+            seed_reference(org, stable_id)
         _users(orgs)
         _app()
         Knobs.objects.get_or_create(pk=1)
@@ -283,9 +308,13 @@ def seed(big_customer_invoices: int = DEFAULT_BIG_CUSTOMER_INVOICES) -> SeedSumm
 def _organisation(spec: dict[str, Any]) -> Organisation:
     fields = {k: v for k, v in spec.items() if k not in ("organisation_id", "contacts")}
     fields["created"] = datetime(2019, 3, 4, 21, 15, tzinfo=UTC)
-    org, _ = Organisation.objects.get_or_create(
+    org, created = Organisation.objects.get_or_create(
         organisation_id=spec["organisation_id"], defaults=fields
     )
+    missing = {k: v for k, v in spec["document"].items() if k not in org.document}
+    if not created and missing:  # seeded before these fields existed
+        org.document = {**org.document, **missing}
+        org.save(update_fields=["document"])
     return org
 
 
@@ -352,6 +381,33 @@ def _contact_document(spec: ContactSpec) -> dict[str, Any]:
     }
 
 
+# Sales settings of some contacts (what an invoice draft defaults from): payment terms, default
+# currency, default line amount type, default sales tax.
+CONTACT_SETTINGS: dict[str, dict[str, Any]] = {
+    "city-agency": {"PaymentTerms": {"Sales": {"Day": 14, "Type": "DAYSAFTERBILLDATE"}}},
+    "marine": {"PaymentTerms": {"Sales": {"Day": 30, "Type": "DAYSAFTERBILLMONTH"}},
+               "SalesDefaultLineAmountType": "INCLUSIVE"},
+    "ridgeway": {"PaymentTerms": {"Sales": {"Day": 7, "Type": "DAYSAFTERBILLDATE"}},
+                 "AccountsReceivableTaxType": "EXEMPTOUTPUT"},
+    "greenfield": {"DefaultCurrency": "USD", "SalesDefaultLineAmountType": "EXCLUSIVE"},
+    "bayside": {"SalesDefaultLineAmountType": "NONE"},
+    "young-bros": {"PaymentTerms": {"Sales": {"Day": 25, "Type": "OFCURRENTMONTH"},
+                                    "Bills": {"Day": 15, "Type": "OFFOLLOWINGMONTH"}}},
+    "boom-fm": {"PaymentTerms": {"Sales": {"Day": 20, "Type": "OFFOLLOWINGMONTH"}}},
+    "hamilton-smith": {"DefaultCurrency": "AUD"},
+    "cafe-umlaut": {"SalesDefaultLineAmountType": "INCLUSIVE"},
+}  # fmt: skip
+
+
+def _contact_settings(contact: Contact, key: str) -> None:
+    settings_ = CONTACT_SETTINGS.get(key, {})
+    for name, value in settings_.items():
+        if name == "DefaultCurrency":
+            contact.default_currency = value
+        else:
+            contact.document[name] = value
+
+
 def _contacts(org: Organisation, specs: tuple[ContactSpec, ...]) -> dict[str, Contact]:
     rows = []
     for index, spec in enumerate(specs):
@@ -367,11 +423,20 @@ def _contacts(org: Organisation, specs: tuple[ContactSpec, ...]) -> dict[str, Co
             updated=_updated(date(2024, 2, 1) + timedelta(days=index * 9), index),
             document=_contact_document(spec),
         )
+        _contact_settings(contact, spec.key)
         rows.append(contacts.fill_columns(contact))
     Contact.objects.bulk_create(rows, ignore_conflicts=True)
     ids = {row.contact_id: spec.key for row, spec in zip(rows, specs, strict=True)}
-    saved = Contact.objects.filter(contact_id__in=ids)
-    return {ids[c.contact_id]: c for c in saved}
+    saved = {ids[c.contact_id]: c for c in Contact.objects.filter(contact_id__in=ids)}
+    for key, contact in saved.items():  # contacts seeded before these settings existed
+        wanted = CONTACT_SETTINGS.get(key, {})
+        stale = any(n not in contact.document for n in wanted if n != "DefaultCurrency") or (
+            "DefaultCurrency" in wanted and not contact.default_currency
+        )
+        if stale:
+            _contact_settings(contact, key)
+            contact.save(update_fields=["document", "default_currency"])
+    return saved
 
 
 def _lines(org: Organisation, kind: str, rng: random.Random, count: int) -> list[dict[str, Any]]:
@@ -383,7 +448,7 @@ def _lines(org: Organisation, kind: str, rng: random.Random, count: int) -> list
         raw = {"Description": description, "Quantity": quantity, "UnitAmount": unit,
                "AccountCode": account}  # fmt: skip
         raw["LineItemID"] = str(stable_id(org.organisation_id, "line", rng.random()))
-        lines.append(invoices.price_line(org, raw, kind, "Exclusive", 2, errors))
+        lines.append(invoices.price_line(_catalogue(org), raw, kind, "Exclusive", 2, errors))
     return lines
 
 
@@ -717,7 +782,7 @@ def _priced(org: Organisation, key: str, kind: str, index: int, quantity: str = 
     raw = {"Description": description, "Quantity": quantity or default_quantity,
            "UnitAmount": unit, "AccountCode": account,
            "LineItemID": str(stable_id(org.organisation_id, "line", key))}  # fmt: skip
-    return [invoices.price_line(org, raw, kind, "Exclusive", 2, [])]
+    return [invoices.price_line(_catalogue(org), raw, kind, "Exclusive", 2, [])]
 
 
 def _dated_invoices(org: Organisation, specs: tuple[DatedInvoice, ...], today: date) -> None:

@@ -28,6 +28,21 @@ urlpatterns = [
     path("api.xro/2.0/contacts/<str:contact_id>", accounting.contact_item),
     path("api.xro/2.0/invoices", accounting.invoice_collection),
     path("api.xro/2.0/invoices/<str:invoice_id>", accounting.invoice_item),
+    path("api.xro/2.0/invoices/<str:invoice_id>/onlineinvoice", accounting.online_invoice),
+    path("api.xro/2.0/items", accounting.item_collection),
+    path("api.xro/2.0/items/<str:item_id>", accounting.item_item),
+    path("api.xro/2.0/accounts", accounting.account_collection),
+    path("api.xro/2.0/accounts/<str:account_id>", accounting.account_item),
+    path("api.xro/2.0/taxrates", accounting.tax_rate_collection),
+    path("api.xro/2.0/taxrates/<str:tax_type>", accounting.tax_rate_item),
+    path("api.xro/2.0/trackingcategories", accounting.tracking_category_collection),
+    path(
+        "api.xro/2.0/trackingcategories/<str:tracking_category_id>",
+        accounting.tracking_category_item,
+    ),
+    path("api.xro/2.0/brandingthemes", accounting.branding_theme_collection),
+    path("api.xro/2.0/brandingthemes/<str:branding_theme_id>", accounting.branding_theme_item),
+    path("api.xro/2.0/currencies", accounting.currency_collection),
     path("api.xro/2.0/creditnotes", accounting.credit_note_collection),
     path("api.xro/2.0/creditnotes/<str:credit_note_id>", accounting.credit_note_item),
     path(
@@ -36,6 +51,8 @@ urlpatterns = [
     ),
     # go.xero.com: deep links into Xero's web app (a read-only page per record).
     path("organisationlogin/default.aspx", web.deep_link, name="sandbox_deep_link"),
+    # in.xero.com: the online invoice a customer views (GET /Invoices/{id}/OnlineInvoice).
+    path("in/<str:token>", web.online_invoice, name="sandbox_online_invoice"),
     # The sandbox's own control page (developer tool, never deployed).
     path("sandbox/", control.control, name="sandbox_control"),
     path("sandbox/stats", control.stats, name="sandbox_stats"),

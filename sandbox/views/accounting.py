@@ -1,5 +1,6 @@
-"""The Accounting API endpoints under /api.xro/2.0: Organisation, Contacts, Invoices,
-CreditNotes (and their Allocations).
+"""The Accounting API endpoints under /api.xro/2.0: Organisation, Contacts, Invoices (with their
+PDF and online invoice), CreditNotes (and their Allocations), and the settings invoice lines use:
+Items, Accounts, TaxRates, TrackingCategories, BrandingThemes, Currencies.
 
 https://developer.xero.com/documentation/api/accounting/overview
 Every view runs behind `gateway.accounting`, which authenticates, checks the tenant and the rate
@@ -17,9 +18,30 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 
-from sandbox import contacts, creditnotes, invoices, organisations, query, webhooks, wire
+from sandbox import (
+    contacts,
+    creditnotes,
+    invoices,
+    organisations,
+    pdf,
+    query,
+    reference,
+    webhooks,
+    wire,
+)
 from sandbox.gateway import ApiContext, accounting, body
-from sandbox.models import Contact, CreditNote, Invoice
+from sandbox.models import (
+    Account,
+    BrandingTheme,
+    Contact,
+    CreditNote,
+    Currency,
+    Invoice,
+    Item,
+    TaxRate,
+    TrackingCategory,
+    TrackingOption,
+)
 from sandbox.where import QueryParseError
 
 SETTINGS_READ = {"accounting.settings", "accounting.settings.read"}
@@ -229,6 +251,8 @@ def invoice_item(request: HttpRequest, ctx: ApiContext, invoice_id: str) -> Http
     if invoice is None:
         return wire.not_found()
     if request.method == "GET":
+        if _wants_pdf(request):
+            return _invoice_pdf(ctx, invoice)
         return wire.json_response(wire.envelope(Invoices=[_invoice_in_full(invoice, request)]))
     if request.method == "POST":
         elements = _elements(request, "Invoices")
@@ -242,6 +266,53 @@ def invoice_item(request: HttpRequest, ctx: ApiContext, invoice_id: str) -> Http
         )
         return _save_invoices(request, ctx, outcomes)
     return HttpResponseNotAllowed(["GET", "POST"])
+
+
+def _wants_pdf(request: HttpRequest) -> bool:
+    """Xero answers GET /Invoices/{id} as a PDF when the Accept header asks for one."""
+    accept = request.headers.get("Accept", "").lower()
+    return "application/pdf" in accept and "application/json" not in accept
+
+
+def _invoice_pdf(ctx: ApiContext, invoice: Invoice) -> HttpResponse:
+    """The invoice rendered as a PDF (no Content-Disposition: the SDK then picks a unique
+    temporary file name for it)."""
+    theme = None
+    if invoice.document.get("BrandingThemeID"):
+        theme = BrandingTheme.objects.filter(
+            organisation=ctx.organisation,
+            branding_theme_id=invoice.document["BrandingThemeID"],
+        ).first()
+    labels = {
+        rate.tax_type: f"{rate.rate.normalize():f}%" if rate.rate else rate.name
+        for rate in TaxRate.objects.filter(organisation=ctx.organisation)
+    }
+    content = pdf.render_invoice(invoice, ctx.organisation, theme.name if theme else "", labels)
+    return HttpResponse(content, content_type="application/pdf")
+
+
+@accounting(read=INVOICES_READ, write=INVOICES_WRITE)
+def online_invoice(request: HttpRequest, ctx: ApiContext, invoice_id: str) -> HttpResponse:
+    """GET /Invoices/{InvoiceID}/OnlineInvoice: the link a customer opens to view and pay a
+    sales invoice; there is none for bills or for invoices not yet approved (or voided)."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    invoice = _find_invoice(ctx, invoice_id)
+    if invoice is None:
+        return wire.not_found()
+    if invoice.type != "ACCREC" or invoice.status not in ("AUTHORISED", "PAID"):
+        element = {
+            "InvoiceID": str(invoice.invoice_id),
+            "ValidationErrors": [
+                {
+                    "Message": "An online invoice can only be retrieved for a sales invoice "
+                    "that is AUTHORISED or PAID."
+                }
+            ],
+        }
+        return wire.validation_exception([element])
+    url = f"{_base_url(request)}/in/{invoice.invoice_id.hex}"
+    return wire.json_response(wire.envelope(OnlineInvoices=[{"OnlineInvoiceUrl": url}]))
 
 
 def _find_invoice(ctx: ApiContext, key: str) -> Invoice | None:
@@ -481,3 +552,235 @@ def _allocation_request(
 def _allocation_error(element: Any, errors: list[str]) -> dict[str, Any]:
     echoed = wire.scrub(dict(element)) if isinstance(element, dict) else {}
     return {**echoed, "ValidationErrors": [{"Message": message} for message in errors]}
+
+
+# --------------------------------------------------------- settings: the data lines refer to
+
+
+def _settings_list(
+    request: HttpRequest,
+    rows: Any,
+    *,
+    fields: dict,
+    entity: str,
+    order: tuple[str, ...],
+    modified: bool = False,
+) -> list[Any] | HttpResponse:
+    """The rows of a settings list after `where`, `order` and (where Xero honours it for the
+    resource) If-Modified-Since; Xero's 400 for a bad where or order."""
+    params = _list_params(request, fields, entity, order)
+    if isinstance(params, HttpResponse):
+        return params
+    if modified and params.modified_since:
+        rows = rows.filter(updated__gt=params.modified_since)
+    unpaged = query.ListParams(
+        where=params.where,
+        order=params.order,
+        page=None,
+        page_size=params.page_size,
+        modified_since=None,
+        summary_only=False,
+        search_term="",
+    )
+    return query.paginate(rows, unpaged).rows
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def item_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /Items: where, order (Code by default), unitdp, If-Modified-Since."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    rows = _settings_list(
+        request,
+        Item.objects.filter(organisation=ctx.organisation),
+        fields=reference.ITEM_FIELDS,
+        entity="Item",
+        order=("code",),
+        modified=True,
+    )
+    if isinstance(rows, HttpResponse):
+        return rows
+    places = _unit_places(request)
+    items = [reference.serialize_item(item, places) for item in rows]
+    return wire.json_response(wire.envelope(Items=items))
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def item_item(request: HttpRequest, ctx: ApiContext, item_id: str) -> HttpResponse:
+    """GET /Items/{ItemID or Code}."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    rows = Item.objects.filter(organisation=ctx.organisation)
+    try:
+        item = rows.filter(item_id=uuid.UUID(item_id)).first()
+    except ValueError:
+        item = rows.filter(code=item_id).first()
+    if item is None:
+        return wire.not_found()
+    data = reference.serialize_item(item, _unit_places(request))
+    return wire.json_response(wire.envelope(Items=[data]))
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def account_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /Accounts: where (e.g. `Class=="REVENUE"`), order (Code), If-Modified-Since."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    rows = _settings_list(
+        request,
+        Account.objects.filter(organisation=ctx.organisation),
+        fields=reference.ACCOUNT_FIELDS,
+        entity="Account",
+        order=("code",),
+        modified=True,
+    )
+    if isinstance(rows, HttpResponse):
+        return rows
+    accounts = [reference.serialize_account(account) for account in rows]
+    return wire.json_response(wire.envelope(Accounts=accounts))
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def account_item(request: HttpRequest, ctx: ApiContext, account_id: str) -> HttpResponse:
+    """GET /Accounts/{AccountID}."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    try:
+        key = uuid.UUID(account_id)
+    except ValueError:
+        return wire.not_found()
+    account = Account.objects.filter(organisation=ctx.organisation, account_id=key).first()
+    if account is None:
+        return wire.not_found()
+    return wire.json_response(wire.envelope(Accounts=[reference.serialize_account(account)]))
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def tax_rate_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /TaxRates: where (e.g. `Status=="ACTIVE"`), order (Name by default)."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    rows = TaxRate.objects.filter(organisation=ctx.organisation)
+    wanted = query.param(request.GET, "TaxType")
+    if wanted:
+        rows = rows.filter(tax_type=wanted.strip().upper())
+    found = _settings_list(
+        request, rows, fields=reference.TAX_RATE_FIELDS, entity="TaxRate", order=("name",)
+    )
+    if isinstance(found, HttpResponse):
+        return found
+    rates = [reference.serialize_tax_rate(rate) for rate in found]
+    return wire.json_response(wire.envelope(TaxRates=rates))
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def tax_rate_item(request: HttpRequest, ctx: ApiContext, tax_type: str) -> HttpResponse:
+    """GET /TaxRates/{TaxType}."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    rate = TaxRate.objects.filter(
+        organisation=ctx.organisation, tax_type=tax_type.strip().upper()
+    ).first()
+    if rate is None:
+        return wire.not_found()
+    return wire.json_response(wire.envelope(TaxRates=[reference.serialize_tax_rate(rate)]))
+
+
+def _tracking_answer(categories: list[TrackingCategory], include_archived: bool) -> HttpResponse:
+    options: dict[int, list[TrackingOption]] = {}
+    for option in TrackingOption.objects.filter(category__in=categories).order_by("name"):
+        if include_archived or option.status == "ACTIVE":
+            options.setdefault(option.category_id, []).append(option)
+    items = [
+        reference.serialize_tracking_category(category, options.get(category.pk, []))
+        for category in categories
+    ]
+    return wire.json_response(wire.envelope(TrackingCategories=items))
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def tracking_category_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /TrackingCategories: ACTIVE categories and options, or with includeArchived=true
+    the ARCHIVED ones too; where and order (Name by default)."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    include_archived = query.flag(request.GET, "includeArchived")
+    rows = TrackingCategory.objects.filter(organisation=ctx.organisation)
+    if not include_archived:
+        rows = rows.filter(status="ACTIVE")
+    found = _settings_list(
+        request,
+        rows.exclude(status="DELETED"),
+        fields=reference.TRACKING_FIELDS,
+        entity="TrackingCategory",
+        order=("name",),
+    )
+    if isinstance(found, HttpResponse):
+        return found
+    return _tracking_answer(list(found), include_archived)
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def tracking_category_item(
+    request: HttpRequest, ctx: ApiContext, tracking_category_id: str
+) -> HttpResponse:
+    """GET /TrackingCategories/{TrackingCategoryID}, with all its options."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    try:
+        key = uuid.UUID(tracking_category_id)
+    except ValueError:
+        return wire.not_found()
+    category = TrackingCategory.objects.filter(
+        organisation=ctx.organisation, tracking_category_id=key
+    ).first()
+    if category is None:
+        return wire.not_found()
+    return _tracking_answer([category], include_archived=True)
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def branding_theme_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /BrandingThemes, by SortOrder (0 is the default theme)."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    themes = BrandingTheme.objects.filter(organisation=ctx.organisation)
+    items = [reference.serialize_theme(theme) for theme in themes]
+    return wire.json_response(wire.envelope(BrandingThemes=items))
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def branding_theme_item(
+    request: HttpRequest, ctx: ApiContext, branding_theme_id: str
+) -> HttpResponse:
+    """GET /BrandingThemes/{BrandingThemeID}."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    try:
+        key = uuid.UUID(branding_theme_id)
+    except ValueError:
+        return wire.not_found()
+    theme = BrandingTheme.objects.filter(
+        organisation=ctx.organisation, branding_theme_id=key
+    ).first()
+    if theme is None:
+        return wire.not_found()
+    return wire.json_response(wire.envelope(BrandingThemes=[reference.serialize_theme(theme)]))
+
+
+@accounting(read=SETTINGS_READ, write=set())
+def currency_collection(request: HttpRequest, ctx: ApiContext) -> HttpResponse:
+    """GET /Currencies: the organisation's enabled currencies (base included); where, order."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    found = _settings_list(
+        request,
+        Currency.objects.filter(organisation=ctx.organisation),
+        fields=reference.CURRENCY_FIELDS,
+        entity="Currency",
+        order=("code",),
+    )
+    if isinstance(found, HttpResponse):
+        return found
+    items = [reference.serialize_currency(currency) for currency in found]
+    return wire.json_response(wire.envelope(Currencies=items))

@@ -196,3 +196,28 @@ def _invoice_context(invoice: Invoice | CreditNote) -> dict[str, Any]:
         "fields": [(label, value) for label, value in fields if value],
         "lines": lines,
     }
+
+
+@login_not_required
+@csrf_exempt  # GET only
+def online_invoice(request: HttpRequest, token: str) -> HttpResponse:
+    """GET /in/{token}: the online invoice (in.xero.com) a customer opens, read only."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    invoice_id = _uuid(token)
+    with dbguard.guard():
+        invoice = (
+            Invoice.objects.select_related("contact", "organisation")
+            .filter(invoice_id=invoice_id, type="ACCREC", status__in=("AUTHORISED", "PAID"))
+            .first()
+            if invoice_id
+            else None
+        )
+        if invoice is None:
+            return _not_found(request, "This online invoice does not exist.")
+        context = _invoice_context(invoice)
+    return render(
+        request,
+        "sandbox/web_record.html",
+        {"organisation": invoice.organisation, **context, "online": True},
+    )

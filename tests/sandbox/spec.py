@@ -28,6 +28,13 @@ EXTRA_KEYS = {
     "Invoices": ENVELOPE,
     "CreditNotes": ENVELOPE,
     "Allocations": ENVELOPE,
+    "Items": ENVELOPE,
+    "Accounts": ENVELOPE,
+    "TaxRates": ENVELOPE,
+    "TrackingCategories": ENVELOPE,
+    "BrandingThemes": ENVELOPE,
+    "Currencies": ENVELOPE,
+    "OnlineInvoices": ENVELOPE,
     # Xero sends a readable twin of each invoice date, and empty ValidationErrors on lines.
     "Invoice": {"DateString": {"type": "string"}, "DueDateString": {"type": "string"}},
     # ... and of credit note dates, with the CreditNoteID repeated as ID (the spec's examples).
