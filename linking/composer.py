@@ -116,6 +116,7 @@ class TaxTotal(NamedTuple):
 
 @dataclass(frozen=True)
 class LinePreview:
+    index: int  # the line's place in the lines given (blank lines have no preview)
     amount: Decimal  # Xero's LineAmount: what the line shows, with or without tax as typed
     tax: Decimal  # Xero's TaxAmount
     tax_type: str = ""
@@ -184,7 +185,7 @@ def totals(
     rates = {rate.tax_type.upper(): rate for rate in tax_rates}
     priced: list[LinePreview] = []
     per_rate: dict[str, Decimal] = {}  # tax per tax type, in the order the types appear
-    for line in lines:
+    for index, line in enumerate(lines):
         if line.is_blank:
             continue
         amount = line_amount(line.quantity, line.unit_price, line.discount_rate)
@@ -195,7 +196,7 @@ def totals(
             tax = line_tax(amount, rate.effective_rate, amount_type)
             if rate.effective_rate:
                 per_rate[tax_type] = per_rate.get(tax_type, ZERO) + tax
-        priced.append(LinePreview(amount=amount, tax=tax, tax_type=tax_type))
+        priced.append(LinePreview(index=index, amount=amount, tax=tax, tax_type=tax_type))
     amounts = sum((line.amount for line in priced), ZERO)
     total_tax = sum((line.tax for line in priced), ZERO)
     if amount_type == INCLUSIVE:
@@ -296,16 +297,27 @@ def defaults(
     reference_data: xero.ReferenceData,
     contact: xero.ContactDefaults | None = None,
 ) -> Defaults:
-    """A new draft's due date (and its source), currency, amount type and branding theme."""
+    """A new draft's due date (and its source), currency, amount type and branding theme, as
+    Xero's own invoice screen would start it for this contact."""
     due, source = default_due_date(invoice_date, contact=contact, reference_data=reference_data)
-    theme = reference_data.default_branding_theme
     return Defaults(
         due_date=due,
         due_date_source=source,
         currency=default_currency(contact, reference_data),
         amount_type=default_amount_type(contact),
-        branding_theme_id=theme.branding_theme_id if theme is not None else "",
+        branding_theme_id=default_branding_theme_id(contact, reference_data),
     )
+
+
+def default_branding_theme_id(
+    contact: xero.ContactDefaults | None, reference_data: xero.ReferenceData
+) -> str:
+    """The contact's branding theme when Xero still has it, else Xero's default theme."""
+    wanted = contact.branding_theme_id if contact is not None else ""
+    if wanted and reference_data.branding_theme(wanted) is not None:
+        return wanted
+    theme = reference_data.default_branding_theme
+    return theme.branding_theme_id if theme is not None else ""
 
 
 def line_tax_type(

@@ -352,6 +352,7 @@ class ContactDefaults:
     )
     accounts_receivable_tax_type: str = ""  # AccountsReceivableTaxType
     sales_default_account_code: str = ""  # SalesDefaultAccountCode
+    branding_theme_id: str = ""  # BrandingTheme.BrandingThemeID
 
 
 @dataclass(frozen=True)

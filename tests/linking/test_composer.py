@@ -191,7 +191,7 @@ def test_a_negative_line_reduces_the_total_and_its_tax():
 def test_blank_lines_and_unknown_tax_types_add_nothing():
     result = preview([DraftLine(), line("1", "10", "NOSUCHTAX"), DraftLine(description="  ")])
 
-    assert len(result.lines) == 1
+    assert [p.index for p in result.lines] == [1]
     assert (result.total_tax, result.total) == (D(0), D("10.00"))
 
 
@@ -309,6 +309,18 @@ def test_a_contact_currency_the_organisation_lacks_falls_back_to_base():
     result = composer.defaults(invoice_date=INVOICE_DATE, reference_data=data.AU, contact=contact)
 
     assert (result.currency, result.amount_type) == ("AUD", NO_TAX)
+
+
+def test_the_contacts_branding_theme_wins_while_xero_has_it():
+    def theme_for(theme_id: str) -> str:
+        contact = xero.ContactDefaults(branding_theme_id=theme_id)
+        result = composer.defaults(
+            invoice_date=INVOICE_DATE, reference_data=data.AU, contact=contact
+        )
+        return result.branding_theme_id
+
+    assert theme_for("theme-special") == "theme-special"
+    assert theme_for("theme-deleted") == "theme-standard"
 
 
 def test_no_branding_themes_means_no_theme_chosen():
