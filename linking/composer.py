@@ -27,7 +27,7 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import NamedTuple
 
 from linking import xero
@@ -48,6 +48,10 @@ DISCOUNT_PLACES = 2
 DESCRIPTION_MAX = 4000  # Xero's limit on a line's Description
 REFERENCE_MAX = 255
 ZERO = Decimal("0.00")
+LARGEST = Decimal("1e12")  # no quantity, price or amount on a CRM invoice comes near it
+# Digits kept while working out a line: enough that no figure below LARGEST is ever rounded
+# before its final rounding to cents (the default 28 would be, for the largest).
+PRECISION = 60
 HUNDRED = Decimal("100")
 
 NON_FIELD = "__all__"  # Django's NON_FIELD_ERRORS
@@ -147,18 +151,28 @@ def _places(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def _number(value: Decimal | None) -> Decimal | None:
+    """`value` if it is a finite number within Xero's range, else None (refused by `validate`)."""
+    if value is None or not value.is_finite() or abs(value) >= LARGEST:
+        return None
+    return value
+
+
 def line_amount(
     quantity: Decimal | None, unit_price: Decimal | None, discount_rate: Decimal | None = None
 ) -> Decimal:
     """Xero's LineAmount: quantity x unit price less the discount %, rounded half up to cents.
 
     Quantity and unit price are first rounded to Xero's 4 places and the discount to 2; a
-    missing quantity counts as 1 (as Xero takes it), a missing price or discount as 0.
+    missing quantity counts as 1 (as Xero takes it), a missing price or discount as 0, and so
+    does a value that is no finite number below a trillion (`validate` refuses those).
     """
-    quantity = _places(Decimal(1) if quantity is None else quantity, QUANTITY_PLACES)
-    unit = _places(unit_price or ZERO, UNIT_PRICE_PLACES)
-    discount = _places(discount_rate or ZERO, DISCOUNT_PLACES)
-    return cents(quantity * unit * (HUNDRED - discount) / HUNDRED)
+    quantity, unit_price, discount_rate = map(_number, (quantity, unit_price, discount_rate))
+    with localcontext(prec=PRECISION):
+        quantity = _places(Decimal(1) if quantity is None else quantity, QUANTITY_PLACES)
+        unit = _places(unit_price or ZERO, UNIT_PRICE_PLACES)
+        discount = _places(discount_rate or ZERO, DISCOUNT_PLACES)
+        return cents(quantity * unit * (HUNDRED - discount) / HUNDRED)
 
 
 def line_tax(amount: Decimal, rate: Decimal, amount_type: str) -> Decimal:
@@ -169,9 +183,10 @@ def line_tax(amount: Decimal, rate: Decimal, amount_type: str) -> Decimal:
     """
     if amount_type == NO_TAX or not rate:
         return ZERO
-    if amount_type == INCLUSIVE:
-        return cents(amount * rate / (HUNDRED + rate))
-    return cents(amount * rate / HUNDRED)
+    with localcontext(prec=PRECISION):
+        if amount_type == INCLUSIVE:
+            return cents(amount * rate / (HUNDRED + rate))
+        return cents(amount * rate / HUNDRED)
 
 
 def totals(
@@ -442,26 +457,39 @@ def _check_header(
         problems.add("reference", f"A reference can be at most {REFERENCE_MAX} characters.")
 
 
+def _checked_number(
+    index: int, line: DraftLine, name: str, places: int, problems: _Problems, *, missing: str
+) -> Decimal | None:
+    """The line's number `name` when usable; else None, with the problem noted (`missing`
+    names an empty field that must be filled, "" one that may stay empty)."""
+    value = getattr(line, name)
+    field_name = line_field(index, name)
+    if value is None:
+        if missing:
+            problems.add(field_name, missing)
+    elif not value.is_finite():
+        problems.add(field_name, "Enter a number.")
+    elif _number(value) is None:
+        problems.add(field_name, "That number is too large for Xero.")
+    elif _too_precise(value, places):
+        problems.add(field_name, f"This can have at most {places} decimal places.")
+    else:
+        return value
+    return None
+
+
 def _check_numbers(index: int, line: DraftLine, problems: _Problems) -> None:
-    if line.quantity is None:
-        problems.add(line_field(index, "quantity"), "Enter a quantity.")
-    elif _too_precise(line.quantity, QUANTITY_PLACES):
-        problems.add(line_field(index, "quantity"), "A quantity can have at most 4 decimal places.")
-    elif not line.quantity:
+    quantity = _checked_number(
+        index, line, "quantity", QUANTITY_PLACES, problems, missing="Enter a quantity."
+    )
+    if quantity is not None and not quantity:
         problems.add(line_field(index, "quantity"), "The quantity can't be 0.")
-    if line.unit_price is None:
-        problems.add(line_field(index, "unit_price"), "Enter a unit price.")
-    elif _too_precise(line.unit_price, UNIT_PRICE_PLACES):
-        problems.add(
-            line_field(index, "unit_price"), "A unit price can have at most 4 decimal places."
-        )
-    discount = line.discount_rate
+    _checked_number(
+        index, line, "unit_price", UNIT_PRICE_PLACES, problems, missing="Enter a unit price."
+    )
+    discount = _checked_number(index, line, "discount_rate", DISCOUNT_PLACES, problems, missing="")
     if discount is not None and not ZERO <= discount <= HUNDRED:
         problems.add(line_field(index, "discount_rate"), "A discount is between 0 and 100%.")
-    elif discount is not None and _too_precise(discount, DISCOUNT_PLACES):
-        problems.add(
-            line_field(index, "discount_rate"), "A discount can have at most 2 decimal places."
-        )
 
 
 def _check_item(

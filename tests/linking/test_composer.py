@@ -59,6 +59,23 @@ def test_line_amount_follows_xeros_rule(quantity, price, discount, expected):
     assert amount.as_tuple().exponent == -2
 
 
+def test_the_live_total_survives_numbers_no_form_should_send():
+    lines = [
+        line("NaN", "10"),
+        line("1", "Infinity"),
+        line("1e40", "1"),
+        line("999999999999.9999", "999999999999.9999", discount="0.01"),
+    ]
+
+    result = preview(lines)
+
+    # Each unusable number counts as missing (validate names them); the largest usable line
+    # is worked out without losing a cent.
+    assert [p.amount for p in result.lines[:3]] == [D("10.00"), D("0.00"), D("1.00")]
+    # (10**12 - 10**-4)**2 x 0.9999 = 999899999999999800020000.000000009999
+    assert result.lines[3].amount == D("999899999999999800020000.00")
+
+
 def test_line_amount_rounds_quantity_and_price_to_four_places_first():
     # 1.00005 -> 1.0001 and 9.99995 -> 10.0000 before multiplying: 10.001 -> 10.00
     assert composer.line_amount(D("1.00005"), D("9.99995")) == D("10.00")
@@ -481,21 +498,26 @@ def test_a_good_draft_passes():
         (
             {"quantity": D("1.23456")},
             "lines-0-quantity",
-            "A quantity can have at most 4 decimal places.",
+            "This can have at most 4 decimal places.",
         ),
         ({"unit_price": None}, "lines-0-unit_price", "Enter a unit price."),
         (
             {"unit_price": D("0.00001")},
             "lines-0-unit_price",
-            "A unit price can have at most 4 decimal places.",
+            "This can have at most 4 decimal places.",
         ),
         ({"discount_rate": D("101")}, "lines-0-discount_rate", "A discount is between 0 and 100%."),
         ({"discount_rate": D("-5")}, "lines-0-discount_rate", "A discount is between 0 and 100%."),
         (
             {"discount_rate": D("2.555")},
             "lines-0-discount_rate",
-            "A discount can have at most 2 decimal places.",
+            "This can have at most 2 decimal places.",
         ),
+        ({"quantity": D("NaN")}, "lines-0-quantity", "Enter a number."),
+        ({"unit_price": D("-Infinity")}, "lines-0-unit_price", "Enter a number."),
+        ({"discount_rate": D("sNaN")}, "lines-0-discount_rate", "Enter a number."),
+        ({"quantity": D("1e12")}, "lines-0-quantity", "That number is too large for Xero."),
+        ({"unit_price": D("-1e15")}, "lines-0-unit_price", "That number is too large for Xero."),
         ({"item_code": "NOPE"}, "lines-0-item_code", "Item NOPE is not in Xero's item list."),
         (
             {"item_code": "paper"},
