@@ -1,4 +1,4 @@
-"""Xero's per-tenant rate limits as one budget: calls a minute (a sliding window), Xero's own 429
+"""Xero's per-tenant rate limits as one budget: calls a minute (a moving window), Xero's own 429
 honoured by every later call, and no more than XERO_RATE_CONCURRENT calls in flight at once.
 
 A call the budget cannot allow is refused at once, before anything is sent: the stand-in Xero
@@ -114,26 +114,48 @@ def test_each_tenant_has_its_own_minute_budget(settings, clock):
     assert [allowed("tenant-b") for _ in range(3)] == [True, True, False]
 
 
-def test_the_previous_minutes_calls_count_for_the_part_of_it_still_in_the_window(settings, clock):
+def test_the_calls_of_the_previous_minute_count_in_full_while_they_are_in_the_window(
+    settings, clock
+):
+    """A moving window: no 60 seconds ever hold more calls than the budget. (The sliding-window
+    estimate this replaced counted 4 calls 25 s old as 3 and let a fifth through.)"""
     settings.XERO_RATE_PER_MINUTE = 4
     clock.now = MINUTE - 10  # the last 10 seconds of the previous minute
     assert [allowed() for _ in range(5)] == [True, True, True, True, False]
 
-    # 15 s into the new minute, three quarters of the previous one is still inside the window:
-    # 4 x 0.75 = 3 calls, so one more fits and a second does not.
+    # 15 s into the new minute the four calls are 25 s old: all of them are still in the window.
     clock.now = MINUTE + 15
-    assert allowed()
     refused = refusal()
-    # Room for one more once 4 x (1 - t/60) + 1 + 1 <= 4, i.e. t >= 30: in 15 seconds.
-    assert refused.retry_after == 15
+    assert refused.code == "rate_limit_budget"
+    # Room again once they are more than 60 s old (at MINUTE + 50): in 36 seconds.
+    assert refused.retry_after == 36
     clock.now = MINUTE + 15 + refused.retry_after - 1
     assert not allowed()
     clock.now = MINUTE + 15 + refused.retry_after
+    # All four left the window together; the refused calls were never counted.
+    assert [allowed() for _ in range(5)] == [True, True, True, True, False]
+
+
+def test_the_window_moves_call_by_call_and_recovers(settings, clock):
+    settings.XERO_RATE_PER_MINUTE = 4
+    for at in (0, 10, 20, 30):
+        clock.now = MINUTE + at
+        assert allowed()
+    clock.now = MINUTE + 45
+    refused = refusal()
+    assert refused.retry_after == 16  # the call at 0 is more than 60 s old at 61
+    clock.now = MINUTE + 60
+    assert not allowed()  # exactly 60 s old: still in the window
+    clock.now = MINUTE + 61
+    assert allowed()  # the room the first call left ...
+    refused = refusal()  # ... and no more: the call at 10 is still in the window
+    assert refused.retry_after == 10
+    clock.now = MINUTE + 71
     assert allowed()
-    assert not allowed()  # a refused call was not counted, an allowed one was
+    assert not allowed()
 
     # Two minutes on, nothing of the busy minute is left in the window.
-    clock.now = MINUTE + 120 + 1
+    clock.now = MINUTE + 200
     assert [allowed() for _ in range(5)] == [True, True, True, True, False]
 
 
