@@ -269,7 +269,8 @@ class FallbackRedisCache(RedisCache):
 
     def encode(self, value: Any) -> bytes | int:
         """`value` as this cache stores it in Redis (to compare with what a key holds)."""
-        return self._cache._serializer.dumps(value)  # type: ignore[attr-defined]
+        encoded: bytes | int = self._cache._serializer.dumps(value)  # type: ignore[attr-defined]
+        return encoded
 
     def is_reachable(self) -> bool:
         """Ask Redis now (a PING); an unreachable Redis also starts or continues the outage."""
@@ -289,7 +290,7 @@ class FallbackRedisCache(RedisCache):
         timeout: float | None = DEFAULT_TIMEOUT,
         version: int | None = None,
     ) -> bool:
-        return self._do("add", (key, value, timeout), {"version": version})
+        return bool(self._do("add", (key, value, timeout), {"version": version}))
 
     def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
         return self._do("get", (key, default), {"version": version})
@@ -301,23 +302,26 @@ class FallbackRedisCache(RedisCache):
         timeout: float | None = DEFAULT_TIMEOUT,
         version: int | None = None,
     ) -> None:
-        return self._do(
+        self._do(
             "set", (key, value, timeout), {"version": version}, remember=[key], version=version
         )
 
     def touch(
         self, key: str, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None
     ) -> bool:
-        return self._do("touch", (key, timeout), {"version": version})
+        return bool(self._do("touch", (key, timeout), {"version": version}))
 
     def delete(self, key: str, version: int | None = None) -> bool:
-        return self._do("delete", (key,), {"version": version}, remember=[key], version=version)
+        return bool(
+            self._do("delete", (key,), {"version": version}, remember=[key], version=version)
+        )
 
     def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
-        return self._do("get_many", (keys,), {"version": version})
+        found: dict[str, Any] = self._do("get_many", (keys,), {"version": version})
+        return found
 
     def has_key(self, key: str, version: int | None = None) -> bool:
-        return self._do("has_key", (key,), {"version": version})
+        return bool(self._do("has_key", (key,), {"version": version}))
 
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         outage = self.outage
@@ -340,18 +344,17 @@ class FallbackRedisCache(RedisCache):
         timeout: float | None = DEFAULT_TIMEOUT,
         version: int | None = None,
     ) -> list[Any]:
-        return self._do(
+        failed: list[Any] = self._do(
             "set_many", (data, timeout), {"version": version}, remember=list(data), version=version
         )
+        return failed
 
     def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
         keys = list(keys)
-        return self._do(
-            "delete_many", (keys,), {"version": version}, remember=keys, version=version
-        )
+        self._do("delete_many", (keys,), {"version": version}, remember=keys, version=version)
 
     def clear(self) -> None:
-        return self._do("clear", (), {})
+        self._do("clear", (), {})
 
 
 def is_reachable(alias: str = "default") -> bool:

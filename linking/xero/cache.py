@@ -163,8 +163,7 @@ def delete(cache_key: str) -> None:
 
 def generation(tenant_id: object, name: str) -> int:
     """A counter that names the current version of a group of entries (e.g. contact searches)."""
-    found: int = cache.get_or_set(key(tenant_id, "generation", name), 0, timeout=None)
-    return found
+    return int(cache.get_or_set(key(tenant_id, "generation", name), 0, timeout=None) or 0)
 
 
 def next_generation(tenant_id: object, name: str) -> None:

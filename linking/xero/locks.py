@@ -124,7 +124,8 @@ def release_key(key: str, holder: str) -> None:
     (it may have expired and been taken by another process): in one step on Redis."""
 
     def in_redis(backend: FallbackRedisCache, client: Redis) -> None:
-        client.eval(_RELEASE_IF_HOLDER, 1, backend.make_key(key), backend.encode(holder))
+        release = client.register_script(_RELEASE_IF_HOLDER)
+        release(keys=[backend.make_key(key)], args=[backend.encode(holder)])
 
     def meanwhile() -> None:
         from django.core.cache import cache
