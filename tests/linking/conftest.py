@@ -116,11 +116,13 @@ def connections_example() -> list[dict]:
 
 
 @pytest.fixture(params=["local memory", "redis"])
-def backend(request) -> str:
+def backend(request, settings) -> str:
     """Where locks and the rate budget live: this process's memory (the cache is local), or a
     Redis of the test's own (the cache is crm_xero.cache.FallbackRedisCache)."""
     if request.param == "redis":
         request.getfixturevalue("redis_server")
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     return request.param
 
 
