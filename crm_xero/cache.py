@@ -4,10 +4,11 @@ Everything that uses Django's cache (cached Xero data, the single-flight locks, 
 budget, allauth's sign-in rate limits, the refetch markers) goes through this backend, so none
 of it fails when Redis is down: an operation that meets a refused connection or a timeout is
 done on a local-memory cache of this process instead, and a warning is logged (once when Redis
-goes, then at most once a minute while it stays away, and once when it is back). Meanwhile the
-locks, counters and cached data are per process: each process fetches from Xero for itself,
-single-flight among its own threads (LocMemCache's add is atomic under its lock), and counts
-its own calls against the rate budget.
+goes, then at most once a minute while it stays away, and once when it is back). What Django's
+cache API does not do (redis-py's Lock, the rate budget's scripts) goes through `on_redis()`,
+which shares that outage and falls back the same way. Meanwhile the locks, counters and cached
+data are per process: each process fetches from Xero for itself, single-flight among its own
+threads (process-local locks), and counts its own calls against the rate budget.
 
 While Redis is down, it is tried again every RETRY_AFTER seconds, not on every operation, so
 requests do not each wait for a connection attempt. When it answers again, the keys written

@@ -36,7 +36,6 @@ from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from redis import Redis
-from redis.connection import ConnectionPool
 
 from crm_xero.cache import FallbackRedisCache, on_redis
 from linking.xero import locks
@@ -104,18 +103,20 @@ class _Memory(MemoryStorage):
 
 
 _memory = _Memory()
-_in_redis: weakref.WeakKeyDictionary[ConnectionPool, RedisStorage] = weakref.WeakKeyDictionary()
+# One per cache backend (Django makes one per thread), gone with it.
+_in_redis: weakref.WeakKeyDictionary[FallbackRedisCache, RedisStorage] = weakref.WeakKeyDictionary()
 
 
 def _redis_storage(backend: FallbackRedisCache, client: Redis) -> RedisStorage:
     """limits' Redis storage on the cache's own connections (its timeouts, its database)."""
-    pool = client.connection_pool
-    storage = _in_redis.get(pool)
-    if storage is None:
+    storage = _in_redis.get(backend)
+    if storage is None or storage.storage.connection_pool is not client.connection_pool:
         storage = RedisStorage(
-            "redis://", connection_pool=pool, key_prefix=backend.make_key("xero:budget")
+            "redis://",
+            connection_pool=client.connection_pool,
+            key_prefix=backend.make_key("xero:budget"),
         )
-        _in_redis[pool] = storage
+        _in_redis[backend] = storage
     return storage
 
 

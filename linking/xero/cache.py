@@ -142,12 +142,18 @@ def get_plain(keys: list[str]) -> dict[str, object]:
 UPDATE_WAIT = 3.0  # seconds a write-through waits for a fetch of the same entry to finish
 
 
+def _lock_name(cache_key: str) -> str:
+    """The entry's fetch lock (not `:lock`, which held a pickled holder in earlier versions: during
+    a deploy the two kinds of process must not release each other's)."""
+    return f"{cache_key}:fetching"
+
+
 def update(cache_key: str, change: Callable[[Cached[Any] | None], Cached[Any] | None]) -> None:
     """Change an entry under its fetch lock, so that a fetch in progress cannot overwrite the
     change with what it read before. `change` gets the entry (or None) and returns the new one
     (None: leave it). If the lock is not free in time, the entry is marked dirty instead: the
     fetch in progress then stores its answer as already stale."""
-    with locks.held(f"{cache_key}:lock", wait=UPDATE_WAIT, hold=UPDATE_WAIT + 5) as taken:
+    with locks.held(_lock_name(cache_key), wait=UPDATE_WAIT, hold=UPDATE_WAIT + 5) as taken:
         if not taken:
             cache.set(f"{cache_key}:dirty", time.time(), timeout=settings.XERO_CACHE_KEEP)
             delete(cache_key)
@@ -195,7 +201,7 @@ def load(
     deadline = time.monotonic() + wait
     # The lock outlives a fetch of two rounds of calls (a big customer's first page, then the
     # rest); a holder that dies lets another process fetch after that.
-    lock = locks.Lock(f"{cache_key}:lock", hold=2 * wait + 5)
+    lock = locks.Lock(_lock_name(cache_key), hold=2 * wait + 5)
 
     def answered() -> Cached[T] | None:
         """What another process's fetch, since we asked, came to (an entry, or its failure)."""
