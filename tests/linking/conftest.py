@@ -11,7 +11,6 @@ from werkzeug import Request, Response
 from linking.models import XeroConnection
 from tests import factories
 from tests.factories import XeroConnectionFactory
-from tests.test_redis_down import redis_gone, redis_server  # noqa: F401 (fixtures)
 from tests.xero_spec import example
 
 TENANT_ID = factories.TENANT_ID
@@ -113,21 +112,3 @@ def token_reply(access: str = "access-2", refresh: str = "refresh-2", expires_in
 def connections_example() -> list[dict]:
     body = example("getConnections", "200", "xero-identity.yaml")
     return json.loads(body) if isinstance(body, str) else body
-
-
-@pytest.fixture(params=["local memory", "redis"])
-def backend(request, settings) -> str:
-    """Where locks and the rate budget live: this process's memory (the cache is local), or a
-    Redis of the test's own (the cache is crm_xero.cache.FallbackRedisCache)."""
-    if request.param == "redis":
-        request.getfixturevalue("redis_server")
-    else:
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    return request.param
-
-
-def raw_redis():
-    """The redis-py client of the cache (a FallbackRedisCache that answers)."""
-    from django.core.cache import caches
-
-    return caches["default"].redis()

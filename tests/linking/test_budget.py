@@ -20,7 +20,8 @@ from linking.xero import budget, client
 from linking.xero.errors import XeroError
 from sandbox import seed
 from sandbox.models import Contact as XeroContact
-from tests.linking.conftest import TENANT_ID, raw_redis, requests_to
+from tests.linking.conftest import TENANT_ID, requests_to
+from tests.linking.test_locks import backend, raw_redis  # noqa: F401 (a fixture)
 from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
 
@@ -357,7 +358,11 @@ def test_no_more_than_the_concurrent_budget_of_calls_are_in_flight(
 # ------------------------------------------------------------- in Redis, and in this process
 
 
-def test_the_moving_window_refuses_at_the_limit_and_recovers(backend, settings, clock):
+def test_the_moving_window_refuses_at_the_limit_and_recovers(
+    backend,  # noqa: F811
+    settings,
+    clock,
+):
     settings.XERO_RATE_PER_MINUTE = 3
     assert [allowed() for _ in range(4)] == [True, True, True, False]
     clock.now = MINUTE + 30
@@ -367,7 +372,11 @@ def test_the_moving_window_refuses_at_the_limit_and_recovers(backend, settings, 
     assert allowed("another-tenant")
 
 
-def test_a_slot_is_given_back_only_by_its_holder(backend, settings, monkeypatch):
+def test_a_slot_is_given_back_only_by_its_holder(
+    backend,  # noqa: F811
+    settings,
+    monkeypatch,
+):
     monkeypatch.setattr(budget, "SLOT_WAIT", 0.1)
     first = budget._take_slot(TENANT_ID, slots=1)
     assert first.in_redis == (backend == "redis")
@@ -390,7 +399,10 @@ def test_a_slot_is_given_back_only_by_its_holder(backend, settings, monkeypatch)
     budget._take_slot(TENANT_ID, slots=1).release()
 
 
-def test_a_call_waits_for_a_slot_to_be_given_back(backend, settings):
+def test_a_call_waits_for_a_slot_to_be_given_back(
+    backend,  # noqa: F811
+    settings,
+):
     settings.XERO_RATE_CONCURRENT = 1
     holding = budget._take_slot(TENANT_ID, slots=1)
     threading.Timer(0.3, holding.release).start()

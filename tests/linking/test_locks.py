@@ -8,11 +8,35 @@ import logging
 import threading
 import time
 
+import pytest
 from django.core.cache import cache
 
 from linking.xero import budget, locks
-from tests.linking.conftest import raw_redis
 from tests.linking.test_cache import all_at_once
+from tests.test_redis_down import free_port, redis_gone, redis_server, start_redis  # noqa: F401
+
+
+@pytest.fixture(params=["local memory", "redis"])
+def backend(request, settings, tmp_path) -> str:
+    """Where locks and the rate budget live: this process's memory (the cache is local), or a
+    redis-server of the test's own (the cache is crm_xero.cache.FallbackRedisCache)."""
+    if request.param == "redis":
+        port = free_port()
+        process = start_redis(port, tmp_path)
+        request.addfinalizer(lambda: process.kill() or process.wait(timeout=10))
+        location = f"redis://127.0.0.1:{port}/0"
+        backend = {"BACKEND": "crm_xero.cache.FallbackRedisCache", "LOCATION": location}
+    else:
+        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    settings.CACHES = {"default": {**backend, "KEY_PREFIX": "crm_xero"}}
+    return request.param
+
+
+def raw_redis():
+    """The redis-py client of the cache (a FallbackRedisCache that answers)."""
+    from django.core.cache import caches
+
+    return caches["default"].redis()
 
 
 def test_a_lock_is_held_by_one_at_a_time_and_free_again_when_let_go(backend):
@@ -40,7 +64,8 @@ def test_a_waiting_taker_gets_the_lock_as_soon_as_it_is_let_go(backend):
 
 
 def test_a_lock_that_expired_and_was_taken_by_another_is_not_deleted_by_the_first(
-    redis_server, caplog
+    redis_server,  # noqa: F811
+    caplog,
 ):
     first = locks.Lock("test:expiring", hold=0.2)
     assert first.acquire()
@@ -71,7 +96,9 @@ def test_release_lock_deletes_a_key_only_while_it_holds_the_releasers_token(back
     assert cache.get("test:taken") is None
 
 
-def test_without_redis_the_threads_of_a_process_still_take_a_lock_one_at_a_time(redis_gone):
+def test_without_redis_the_threads_of_a_process_still_take_a_lock_one_at_a_time(
+    redis_gone,  # noqa: F811
+):
     redis_gone.kill()
     inside: list[int] = []
     most = [0]
@@ -91,7 +118,9 @@ def test_without_redis_the_threads_of_a_process_still_take_a_lock_one_at_a_time(
     assert most[0] == 1
 
 
-def test_a_lock_taken_in_redis_is_let_go_without_an_error_when_redis_went_away(redis_server):
+def test_a_lock_taken_in_redis_is_let_go_without_an_error_when_redis_went_away(
+    redis_server,  # noqa: F811
+):
     lock = locks.Lock("test:gone", hold=30)
     assert lock.acquire()
     redis_server.kill()
