@@ -97,8 +97,9 @@ class _Memory(MemoryStorage):
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         start, count = super().get_moving_window(key, limit, expiry)
-        if count > limit:
-            return self.events[key][limit - 1].atime, limit
+        events = self.events.get(key, [])  # the newest first
+        if count > limit and len(events) >= limit:
+            return events[limit - 1].atime, limit
         return start, count
 
 

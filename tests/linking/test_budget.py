@@ -411,3 +411,27 @@ def test_a_call_waits_for_a_slot_to_be_given_back(
     assert allowed()
 
     assert 0.25 <= time.monotonic() - started < budget.SLOT_WAIT
+
+
+def test_a_refused_background_call_waits_for_the_call_whose_leaving_makes_room_for_it(
+    backend,  # noqa: F811
+    settings,
+    clock,
+):
+    settings.XERO_RATE_PER_MINUTE = 9  # background work may use 6 of any 60 seconds
+    for second in range(8):  # people's calls, one a second
+        clock.now = MINUTE + second
+        assert allowed()
+    clock.now = MINUTE + 10
+
+    with pytest.raises(XeroError) as raised, budget.background(), budget.call(TENANT_ID):
+        pass
+
+    # Background work has room once five calls are left: when the one made at 2 s leaves.
+    assert (raised.value.code, raised.value.retry_after) == ("rate_limit_background", 53)
+    clock.now = MINUTE + 10 + 52
+    with pytest.raises(XeroError), budget.background(), budget.call(TENANT_ID):
+        pass
+    clock.now = MINUTE + 10 + 53
+    with budget.background(), budget.call(TENANT_ID):
+        pass
