@@ -14,6 +14,7 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+	.venv/bin/mypy
 	.venv/bin/python manage.py makemigrations --check --dry-run
 
 format:

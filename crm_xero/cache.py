@@ -4,10 +4,11 @@ Everything that uses Django's cache (cached Xero data, the single-flight locks, 
 budget, allauth's sign-in rate limits, the refetch markers) goes through this backend, so none
 of it fails when Redis is down: an operation that meets a refused connection or a timeout is
 done on a local-memory cache of this process instead, and a warning is logged (once when Redis
-goes, then at most once a minute while it stays away, and once when it is back). Meanwhile the
-locks, counters and cached data are per process: each process fetches from Xero for itself,
-single-flight among its own threads (LocMemCache's add is atomic under its lock), and counts
-its own calls against the rate budget.
+goes, then at most once a minute while it stays away, and once when it is back). What Django's
+cache API does not do (redis-py's Lock, the rate budget's scripts) goes through `on_redis()`,
+which shares that outage and falls back the same way. Meanwhile the locks, counters and cached
+data are per process: each process fetches from Xero for itself, single-flight among its own
+threads (process-local locks), and counts its own calls against the rate budget.
 
 While Redis is down, it is tried again every RETRY_AFTER seconds, not on every operation, so
 requests do not each wait for a connection attempt. When it answers again, the keys written
@@ -23,19 +24,24 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from redis import Redis
 from redis.backoff import ConstantBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 RETRY_AFTER = 5.0  # seconds between attempts to reach a Redis that was down
@@ -45,7 +51,7 @@ LOCAL_ENTRIES = 20_000
 # Unless OPTIONS say otherwise: a Redis that does not answer costs a request at most this long
 # (connect, then each command), and a command that meets a broken connection is retried once on
 # a fresh one (a pooled connection dies with a Redis restart); a timeout is not retried.
-DEFAULT_OPTIONS = {
+DEFAULT_OPTIONS: dict[str, Any] = {
     "socket_connect_timeout": 0.5,
     "socket_timeout": 2.0,
     "retry": Retry(ConstantBackoff(0.05), 1, supported_errors=(RedisConnectionError,)),
@@ -60,6 +66,11 @@ def redacted(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)[1]
     user = f"{parts.username}:***@" if parts.username else ":***@"
     return urlunsplit(parts._replace(netloc=user + netloc))
+
+
+# What an outage left to do when Redis answers again: since when, keys written, counters raised,
+# and whether more keys were written than remembered.
+Done = tuple[float, set[tuple[str, int | None]], dict[tuple[str, int | None], int], bool]
 
 
 @dataclass
@@ -118,7 +129,7 @@ class Outage:
                     self.reason,
                 )
 
-    def remember(self, keys, version: int | None, *, delta: int = 0) -> None:
+    def remember(self, keys: Iterable[str], version: int | None, *, delta: int = 0) -> None:
         with self.lock:
             for key in keys:
                 if delta:
@@ -128,7 +139,7 @@ class Outage:
                 else:
                     self.overflowed = True
 
-    def restore(self, done: tuple[float, set, dict, bool]) -> None:
+    def restore(self, done: Done) -> None:
         """Undo `recovered()`: Redis went again before it was brought up to date."""
         with self.lock:
             since, written, raised, overflowed = done
@@ -138,7 +149,7 @@ class Outage:
                 self.raised[key] += delta
             self.overflowed = self.overflowed or overflowed
 
-    def recovered(self) -> tuple[float, set, dict, bool] | None:
+    def recovered(self) -> Done | None:
         """Mark Redis reachable again; what was done meanwhile (None: it was not down)."""
         with self.lock:
             if self.down_since is None:
@@ -168,12 +179,12 @@ CACHE_MEANWHILE = (
 class FallbackRedisCache(RedisCache):
     """Django's RedisCache that falls back to a process-local cache while Redis is unreachable."""
 
-    def __init__(self, server, params):
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         params = {**params, "OPTIONS": {**DEFAULT_OPTIONS, **params.get("OPTIONS", {})}}
         super().__init__(server, params)
         where = server if isinstance(server, str) else ",".join(server)
         self.outage = outage_of("Redis", redacted(where), CACHE_MEANWHILE)
-        local = {
+        local: dict[str, Any] = {
             "TIMEOUT": params.get("TIMEOUT", 300),
             "OPTIONS": {"MAX_ENTRIES": LOCAL_ENTRIES},
             "KEY_PREFIX": params.get("KEY_PREFIX", ""),
@@ -184,7 +195,16 @@ class FallbackRedisCache(RedisCache):
         # LocMemCache keeps its data per name, so every thread's instance shares one store.
         self.local = LocMemCache(f"redis-fallback:{self.outage.where}", local)
 
-    def _do(self, name: str, args: tuple, kwargs: dict, *, remember=(), version=None, delta=0):
+    def _do(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        remember: Iterable[str] = (),
+        version: int | None = None,
+        delta: int = 0,
+    ) -> Any:
         outage = self.outage
         if not outage.skip() and self._after_outage():
             try:
@@ -241,6 +261,18 @@ class FallbackRedisCache(RedisCache):
         )
         return True
 
+    def redis(self) -> Redis | None:
+        """The redis-py client, for what Django's cache API does not do (locks, scripts); None
+        while Redis is known to be down: use a process-local stand-in then."""
+        if self.outage.skip() or not self._after_outage():
+            return None
+        return self._cache.get_client(None, write=True)
+
+    def encode(self, value: Any) -> bytes | int:
+        """`value` as this cache stores it in Redis (to compare with what a key holds)."""
+        encoded: bytes | int = self._cache._serializer.dumps(value)  # type: ignore[attr-defined]
+        return encoded
+
     def is_reachable(self) -> bool:
         """Ask Redis now (a PING); an unreachable Redis also starts or continues the outage."""
         try:
@@ -252,30 +284,47 @@ class FallbackRedisCache(RedisCache):
 
     # Every public operation of RedisCache; decr and get_or_set are built on these by BaseCache.
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._do("add", (key, value, timeout), {"version": version})
+    def add(
+        self,
+        key: str,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> bool:
+        return bool(self._do("add", (key, value, timeout), {"version": version}))
 
-    def get(self, key, default=None, version=None):
+    def get(self, key: str, default: Any | None = None, version: int | None = None) -> Any:
         return self._do("get", (key, default), {"version": version})
 
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._do(
+    def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> None:
+        self._do(
             "set", (key, value, timeout), {"version": version}, remember=[key], version=version
         )
 
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._do("touch", (key, timeout), {"version": version})
+    def touch(
+        self, key: str, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        return bool(self._do("touch", (key, timeout), {"version": version}))
 
-    def delete(self, key, version=None):
-        return self._do("delete", (key,), {"version": version}, remember=[key], version=version)
+    def delete(self, key: str, version: int | None = None) -> bool:
+        return bool(
+            self._do("delete", (key,), {"version": version}, remember=[key], version=version)
+        )
 
-    def get_many(self, keys, version=None):
-        return self._do("get_many", (keys,), {"version": version})
+    def get_many(self, keys: Iterable[str], version: int | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = self._do("get_many", (keys,), {"version": version})
+        return found
 
-    def has_key(self, key, version=None):
-        return self._do("has_key", (key,), {"version": version})
+    def has_key(self, key: str, version: int | None = None) -> bool:
+        return bool(self._do("has_key", (key,), {"version": version}))
 
-    def incr(self, key, delta=1, version=None):
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         outage = self.outage
         if not outage.skip() and self._after_outage():
             try:
@@ -290,19 +339,23 @@ class FallbackRedisCache(RedisCache):
             self.local.set(key, delta, timeout=None, version=version)
             return delta
 
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._do(
+    def set_many(
+        self,
+        data: dict[str, Any],
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> list[Any]:
+        failed: list[Any] = self._do(
             "set_many", (data, timeout), {"version": version}, remember=list(data), version=version
         )
+        return failed
 
-    def delete_many(self, keys, version=None):
+    def delete_many(self, keys: Iterable[str], version: int | None = None) -> None:
         keys = list(keys)
-        return self._do(
-            "delete_many", (keys,), {"version": version}, remember=keys, version=version
-        )
+        self._do("delete_many", (keys,), {"version": version}, remember=keys, version=version)
 
-    def clear(self):
-        return self._do("clear", (), {})
+    def clear(self) -> None:
+        self._do("clear", (), {})
 
 
 def is_reachable(alias: str = "default") -> bool:
@@ -311,3 +364,21 @@ def is_reachable(alias: str = "default") -> bool:
 
     backend = caches[alias]
     return not isinstance(backend, FallbackRedisCache) or backend.is_reachable()
+
+
+def on_redis(
+    use: Callable[[FallbackRedisCache, Redis], T],
+    meanwhile: Callable[[], T],
+    alias: str = "default",
+) -> T:
+    """`use(backend, client)` when the cache is Redis and answers; otherwise, and when Redis stops
+    answering during it, `meanwhile()` (its process-local stand-in)."""
+    from django.core.cache import caches
+
+    backend = caches[alias]
+    if isinstance(backend, FallbackRedisCache) and (client := backend.redis()) is not None:
+        try:
+            return use(backend, client)
+        except UNREACHABLE as exc:
+            backend.outage.failed(exc)
+    return meanwhile()

@@ -13,8 +13,12 @@ pytest_plugins = ["tests.sandbox_fixtures"]
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with no cached Xero data, rate counters or locks (Redis is shared)."""
+    """Each test starts with no cached Xero data, rate counters or locks (Redis is shared), and
+    none counted in this process's memory (the rate budget's stand-in without Redis)."""
+    from linking.xero import budget
+
     cache.clear()
+    budget._memory.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -31,11 +31,12 @@ from django.test import Client
 from crm_xero import cache as shared_cache
 from crm_xero.celery import app
 from linking.xero import budget
+from linking.xero import cache as xero_cache
 from linking.xero.errors import XeroError
 from sandbox import dbguard, seed
 from sandbox.models import Invoice as XeroInvoice
 from tests.factories import PASSWORD, OpportunityFactory, OrganizationFactory
-from tests.linking.test_cache import all_at_once
+from tests.linking.test_cache import THREADS, SlowFetch, all_at_once, unavailable
 from tests.linking.test_webhooks import (
     KEY,
     WEBHOOK_PATH,
@@ -302,6 +303,27 @@ def test_one_process_opening_a_cold_tab_at_once_asks_xero_once(
     assert not [r for r in responses if isinstance(r, Exception)], responses
     assert xero_sandbox.api_calls(AU) - before == 2  # the contact and one page of invoices
     assert all(figures_shown(page) == figures_of(contact) for page in responses)
+
+
+def test_twenty_threads_loading_one_entry_fetch_it_once_while_redis_is_down(redis_gone):
+    """The entry's lock is this process's own meanwhile: one thread fetches, the rest wait."""
+    redis_gone.kill()
+    fetch = SlowFetch({"answer": 42})
+
+    entries = all_at_once(lambda _: xero_cache.load("test:one-flight", fetch))
+
+    assert fetch.calls == [None]
+    assert [e.value for e in entries] == [{"answer": 42}] * THREADS
+
+
+def test_a_failed_fetch_is_the_answer_for_every_waiting_thread_while_redis_is_down(redis_gone):
+    redis_gone.kill()
+    fetch = SlowFetch(fails_with=unavailable())
+
+    outcomes = all_at_once(lambda _: xero_cache.load("test:failing", fetch))
+
+    assert len(fetch.calls) == 1
+    assert all(isinstance(o, XeroError) and o.status == 503 for o in outcomes), outcomes
 
 
 def test_xero_saying_wait_while_the_broker_is_down_shows_the_last_known_figures(

@@ -2,11 +2,14 @@
 
 Xero allows an app 60 calls a minute, 5,000 a day and 5 at once per tenant, and answers 429 with
 Retry-After beyond that. https://developer.xero.com/documentation/guides/oauth2/limits/
-The counters live in Django's cache (Redis in production, so all processes share them):
-- a sliding-window estimate of the calls in the last minute (this minute's count plus the
-  previous minute's, weighted by how much of it is still inside the window);
-- up to XERO_RATE_CONCURRENT call slots, each a key taken with an atomic `add`;
+With Redis (the cache is crm_xero.cache.FallbackRedisCache), all processes share:
+- the calls of the last 60 seconds: the `limits` package's moving window, on the cache's own
+  Redis connections (each call's time is kept, so no 60 seconds ever hold more than the budget);
+- up to XERO_RATE_CONCURRENT call slots: a sorted set of the holders' tokens, scored by when each
+  hold expires, taken by one Lua script and given back (by its holder only) with ZREM;
 - a "blocked until" time set by a 429 (or by Xero reporting no calls left), honoured by all.
+Without Redis, or while it is unreachable, the window and the slots are this process's own
+(limits' memory storage, a table of holders): the budget still holds among its threads.
 A call the budget cannot allow now is refused at once with XeroError(retry_after=...): the
 caller serves cached data or the busy message and lets a task retry; nobody sleeps on it.
 Background work (webhook refetches, inside `with background():`) yields to people opening tabs:
@@ -16,8 +19,10 @@ it may only use the minute while a share of it stays free for them, and only som
 from __future__ import annotations
 
 import math
+import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,12 +32,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import MovingWindowRateLimiter
+from redis import Redis
 
+from crm_xero.cache import FallbackRedisCache, on_redis
+from linking.xero import locks
 from linking.xero.errors import XeroError
 from linking.xero.types import RateLimits
 
 WINDOW = 60  # seconds
-SLOT_POLL = 0.02  # seconds between looks for a free call slot
+SLOT_POLL = 0.02  # seconds between looks for a free call slot in Redis
 # The longest a call waits for one of the tenant's slots (a call holds one for well under a
 # second, usually): longer, and the caller is told Xero is busy, to show cached data instead.
 SLOT_WAIT = 2.0
@@ -69,44 +80,174 @@ def block(tenant_id: object, seconds: int, *, now: float | None = None) -> None:
     cache.set(_key(tenant_id, "blocked_until"), now + seconds, timeout=int(seconds) + 1)
 
 
-def _count_call(tenant_id: object, now: float, *, background: bool = False) -> None:
-    """Count one call against the minute, or refuse it if the window is full (for background
-    work: if it would eat into the users' share)."""
+# ------------------------------------------------------------------- the calls of the minute
+
+
+class _PerMinute(RateLimitItemPerMinute):
+    """`amount` calls in any 60 seconds, counted in one window per tenant whatever the amount:
+    people's calls and background work's (allowed fewer of them) fill the same window."""
+
+    def key_for(self, *identifiers: bytes | str | int | float) -> str:
+        return ":".join([*map(str, identifiers), self.namespace])
+
+
+class _Memory(MemoryStorage):
+    """limits' memory storage, whose moving window starts, as RedisStorage's does, at the
+    oldest of the newest `limit` calls: when that one leaves, there is room for one more."""
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        start, count = super().get_moving_window(key, limit, expiry)
+        events = self.events.get(key, [])  # the newest first
+        if count > limit and len(events) >= limit:
+            return events[limit - 1].atime, limit
+        return start, count
+
+
+_memory = _Memory()
+# One per cache backend (Django makes one per thread), gone with it.
+_in_redis: weakref.WeakKeyDictionary[FallbackRedisCache, RedisStorage] = weakref.WeakKeyDictionary()
+
+
+def _redis_storage(backend: FallbackRedisCache, client: Redis) -> RedisStorage:
+    """limits' Redis storage on the cache's own connections (its timeouts, its database)."""
+    storage = _in_redis.get(backend)
+    if storage is None or storage.storage.connection_pool is not client.connection_pool:
+        storage = RedisStorage(
+            "redis://",
+            connection_pool=client.connection_pool,
+            key_prefix=backend.make_key("xero:budget"),
+        )
+        _in_redis[backend] = storage
+    return storage
+
+
+def _count_call(tenant_id: object, *, background: bool = False) -> None:
+    """Count one call against the tenant's last 60 seconds, or refuse it if they are full (for
+    background work: if it would eat into the users' share)."""
     limit = settings.XERO_RATE_PER_MINUTE
     if background:
         limit -= users_reserve()
-    minute, into = divmod(now, WINDOW)
-    current_key = _key(tenant_id, f"minute:{int(minute)}")
-    cache.add(current_key, 0, timeout=3 * WINDOW)
-    current = cache.incr(current_key)
-    previous = cache.get(_key(tenant_id, f"minute:{int(minute) - 1}"), 0)
-    weight = 1 - into / WINDOW
-    if current + previous * weight <= limit:
-        return
-    cache.decr(current_key)
-    code = "rate_limit_background" if background else "rate_limit_budget"
-    raise _busy(_seconds_until_room(limit, current - 1, previous, into), code)
+    item = _PerMinute(max(1, limit), namespace="minute")
+
+    def count(limiter: MovingWindowRateLimiter) -> int:
+        """0 once counted, else the seconds until there is room."""
+        if limiter.hit(item, str(tenant_id)):
+            return 0
+        room_at = limiter.get_window_stats(item, str(tenant_id)).reset_time
+        # The oldest call in the way still counts at exactly WINDOW seconds old.
+        return max(1, int(room_at - time.time()) + 1)
+
+    wait = on_redis(
+        lambda backend, client: count(MovingWindowRateLimiter(_redis_storage(backend, client))),
+        lambda: count(MovingWindowRateLimiter(_memory)),
+    )
+    if wait:
+        code = "rate_limit_background" if background else "rate_limit_budget"
+        raise _busy(wait, code)
 
 
-def _seconds_until_room(limit: int, current: int, previous: int, into: float) -> int:
-    """When the sliding estimate first leaves room for one more call."""
-    if previous and current + 1 <= limit:
-        # previous * (1 - t/WINDOW) + current + 1 <= limit, solved for t.
-        t = WINDOW * (1 - (limit - current - 1) / previous)
-        return math.ceil(max(t - into, 1))
-    return math.ceil(WINDOW - into) + 1
+def _clear_minute(tenant_id: object) -> None:
+    """Forget the calls counted in the tenant's window (for tests that set up with calls)."""
+    item = _PerMinute(1, namespace="minute")
+    on_redis(
+        lambda backend, client: _redis_storage(backend, client).clear(item.key_for(str(tenant_id))),
+        lambda: _memory.clear(item.key_for(str(tenant_id))),
+    )
 
 
-def _take_slot(tenant_id: object, holder: str, *, slots: int | None = None) -> str:
-    """One of the tenant's concurrent-call slots (of the first `slots`), waiting briefly for a
-    call to finish."""
+# ---------------------------------------------------------------------- calls at the same time
+
+# KEYS[1]: the tenant's slots, a sorted set of holders' tokens scored by when their hold ends
+# (Redis's clock, in ms). ARGV: the token, the slots it may use, the hold (ms). 1 if taken.
+_TAKE_SLOT = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+    return 0
+end
+redis.call('ZADD', KEYS[1], ms + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+"""
+
+
+class _LocalSlots:
+    """This process's slots, per tenant: holders' tokens and when their hold ends."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.held: dict[str, dict[str, float]] = {}
+
+    def take(self, key: str, holder: str, *, slots: int, hold: float, wait: float) -> bool:
+        deadline = time.monotonic() + wait
+        with self.changed:
+            while True:
+                now = time.monotonic()
+                held = self.held.setdefault(key, {})
+                for other, until in list(held.items()):
+                    if until <= now:
+                        del held[other]
+                if len(held) < slots:
+                    held[holder] = now + hold
+                    return True
+                if now >= deadline:
+                    return False
+                self.changed.wait(deadline - now)
+
+    def release(self, key: str, holder: str) -> None:
+        with self.changed:
+            held = self.held.get(key, {})
+            if held.pop(holder, None) is not None:
+                if not held:
+                    del self.held[key]
+                self.changed.notify_all()
+
+
+_local_slots = _LocalSlots()
+
+
+@dataclass
+class _Slot:
+    """A slot held by `holder`, in Redis or in this process."""
+
+    key: str
+    holder: str
+    in_redis: bool
+
+    def release(self) -> None:
+        """Give the slot back; only this holder's token is removed (one step: ZREM)."""
+        if self.in_redis:
+            on_redis(
+                lambda backend, client: client.zrem(backend.make_key(self.key), self.holder),
+                lambda: None,  # unreachable now: the hold ends by itself
+            )
+        else:
+            _local_slots.release(self.key, self.holder)
+
+
+def _take_slot(tenant_id: object, *, slots: int) -> _Slot:
+    """One of the tenant's first `slots` concurrent-call slots, waiting briefly for a call to
+    finish."""
+    key, holder = _key(tenant_id, "slots"), uuid.uuid4().hex
     hold = settings.XERO_CONNECT_TIMEOUT + settings.XERO_READ_TIMEOUT + 5
     deadline = time.monotonic() + SLOT_WAIT
+
+    def in_redis(backend: FallbackRedisCache, client: Redis) -> bool:
+        taken = client.register_script(_TAKE_SLOT)(
+            keys=[backend.make_key(key)], args=[holder, slots, int(hold * 1000)]
+        )
+        return bool(taken)
+
     while True:
-        for n in range(slots or settings.XERO_RATE_CONCURRENT):
-            key = _key(tenant_id, f"slot:{n}")
-            if cache.add(key, holder, timeout=hold):
-                return key
+        taken = on_redis(in_redis, lambda: None)
+        if taken is None:  # no Redis (or it just went away): this process's slots
+            left = max(0.0, deadline - time.monotonic())
+            if _local_slots.take(key, holder, slots=slots, hold=hold, wait=left):
+                return _Slot(key, holder, in_redis=False)
+            raise _busy(1, "rate_limit_concurrent")
+        if taken:
+            return _Slot(key, holder, in_redis=True)
         if time.monotonic() >= deadline:
             raise _busy(1, "rate_limit_concurrent")
         time.sleep(SLOT_POLL)
@@ -124,14 +265,13 @@ def call(tenant_id: object) -> Iterator[None]:
     behind = _background.get()
     if behind and (wait := _users_short_for(tenant_id)):
         raise _busy(wait, "rate_limit_background")
-    holder = uuid.uuid4().hex
-    slots = max(1, settings.XERO_RATE_CONCURRENT - USERS_SLOTS) if behind else None
-    slot = _take_slot(tenant_id, holder, slots=slots)
+    concurrent = settings.XERO_RATE_CONCURRENT
+    slot = _take_slot(tenant_id, slots=max(1, concurrent - USERS_SLOTS) if behind else concurrent)
     try:
-        _count_call(tenant_id, time.time(), background=behind)
+        _count_call(tenant_id, background=behind)
         yield
     finally:
-        release(slot, holder)
+        slot.release()
 
 
 # Background work: calls that nobody is waiting for yield to those someone is.
@@ -168,10 +308,9 @@ def _users_short_for(tenant_id: object) -> int:
 
 
 def release(key: str, holder: str) -> None:
-    """Delete a slot or lock key only while it is still ours (it may have expired and been
-    taken by another process)."""
-    if cache.get(key) == holder:
-        cache.delete(key)
+    """Delete a lock key taken with `cache.add(key, holder)` only while it is still ours (it may
+    have expired and been taken by another process), in one step on Redis."""
+    locks.release_key(key, holder)
 
 
 def observe(tenant_id: object, limits: RateLimits, *, retry_after: int | None = None) -> None:

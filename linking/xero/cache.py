@@ -6,30 +6,35 @@ that a refresh can ask Xero only for what changed (If-Modified-Since) and so tha
 busy, the last known data can be shown (marked stale) instead of an error.
 
 Loading is single-flight: of all the processes that find an entry missing or stale at once, one
-fetches; the others wait for its answer.
+fetches (under the entry's lock, `linking.xero.locks`); the others wait for its answer.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 
-from linking.xero import budget
+from linking.xero import locks
 from linking.xero.errors import XeroError
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
+P = ParamSpec("P")
 
 VERSION = 2  # bump when a cached dataclass changes shape
-POLL = 0.02  # seconds between looks for another process's answer
+POLL = 0.02  # seconds between looks for another process's answer (and tries for the lock)
 FAILURE_MEMORY = 5  # seconds a failed fetch's error answers those who waited for it
 
 
@@ -62,7 +67,7 @@ def key(tenant_id: object, kind: str, ident: object = "") -> str:
 # the shared cache only for the small stamp and uses the kept entry while the stamp still matches:
 # a write anywhere (another process, a webhook) changes the stamp.
 LOCAL_ENTRIES = 128
-_local: OrderedDict[str, tuple[str, Cached]] = OrderedDict()
+_local: OrderedDict[str, tuple[str, Cached[Any]]] = OrderedDict()
 _local_lock = threading.Lock()
 
 
@@ -70,7 +75,7 @@ def _stamp_key(cache_key: str) -> str:
     return f"{cache_key}:stamp"
 
 
-def _remember_locally(cache_key: str, stamp: str, entry: Cached) -> None:
+def _remember_locally(cache_key: str, stamp: str, entry: Cached[Any]) -> None:
     with _local_lock:
         _local[cache_key] = (stamp, entry)
         _local.move_to_end(cache_key)
@@ -78,19 +83,20 @@ def _remember_locally(cache_key: str, stamp: str, entry: Cached) -> None:
             _local.popitem(last=False)
 
 
-def _kept(cache_key: str, stamp: str | None) -> Cached | None:
+def _kept(cache_key: str, stamp: str | None) -> Cached[Any] | None:
     with _local_lock:
         kept = _local.get(cache_key)
     return kept[1] if kept is not None and stamp is not None and kept[0] == stamp else None
 
 
-def get(cache_key: str) -> Cached | None:
+def get(cache_key: str) -> Cached[Any] | None:
     return get_many([cache_key]).get(cache_key)
 
 
-def get_many(keys: list[str]) -> dict[str, Cached]:
+def get_many(keys: list[str]) -> dict[str, Cached[Any]]:
     stamps = cache.get_many([_stamp_key(k) for k in keys])
-    found, missing = {}, []
+    found: dict[str, Cached[Any]] = {}
+    missing: list[str] = []
     for k in keys:
         entry = _kept(k, stamps.get(_stamp_key(k)))
         if entry is None:
@@ -114,8 +120,8 @@ def put_many(entries: dict[str, object], *, checked_at: float | None = None) -> 
     put_entries({k: Cached(v, at) for k, v in entries.items()})
 
 
-def put_entries(entries: dict[str, Cached]) -> None:
-    stored = {}
+def put_entries(entries: dict[str, Cached[Any]]) -> None:
+    stored: dict[str, object] = {}
     for k, entry in entries.items():
         stamp = uuid.uuid4().hex
         stored[k] = (stamp, entry)
@@ -136,25 +142,25 @@ def get_plain(keys: list[str]) -> dict[str, object]:
 UPDATE_WAIT = 3.0  # seconds a write-through waits for a fetch of the same entry to finish
 
 
-def update(cache_key: str, change: Callable[[Cached | None], Cached | None]) -> None:
+def _lock_name(cache_key: str) -> str:
+    """The entry's fetch lock (not `:lock`, which held a pickled holder in earlier versions: during
+    a deploy the two kinds of process must not release each other's)."""
+    return f"{cache_key}:fetching"
+
+
+def update(cache_key: str, change: Callable[[Cached[Any] | None], Cached[Any] | None]) -> None:
     """Change an entry under its fetch lock, so that a fetch in progress cannot overwrite the
     change with what it read before. `change` gets the entry (or None) and returns the new one
     (None: leave it). If the lock is not free in time, the entry is marked dirty instead: the
     fetch in progress then stores its answer as already stale."""
-    lock, holder = f"{cache_key}:lock", uuid.uuid4().hex
-    deadline = time.monotonic() + UPDATE_WAIT
-    while not cache.add(lock, holder, timeout=int(UPDATE_WAIT) + 5):
-        if time.monotonic() >= deadline:
+    with locks.held(_lock_name(cache_key), wait=UPDATE_WAIT, hold=UPDATE_WAIT + 5) as taken:
+        if not taken:
             cache.set(f"{cache_key}:dirty", time.time(), timeout=settings.XERO_CACHE_KEEP)
             delete(cache_key)
             return
-        time.sleep(POLL)
-    try:
         new = change(get(cache_key))
         if new is not None:
             put_entries({cache_key: new})
-    finally:
-        budget.release(lock, holder)
 
 
 def delete(cache_key: str) -> None:
@@ -163,7 +169,7 @@ def delete(cache_key: str) -> None:
 
 def generation(tenant_id: object, name: str) -> int:
     """A counter that names the current version of a group of entries (e.g. contact searches)."""
-    return cache.get_or_set(key(tenant_id, "generation", name), 0, timeout=None)
+    return int(cache.get_or_set(key(tenant_id, "generation", name), 0, timeout=None) or 0)
 
 
 def next_generation(tenant_id: object, name: str) -> None:
@@ -190,10 +196,12 @@ def load(
         return entry
     seen = entry.checked_at if entry is not None else None
     asked_at = time.time()
-    lock, failed = f"{cache_key}:lock", f"{cache_key}:failed"
+    failed = f"{cache_key}:failed"
     wait = settings.XERO_CONNECT_TIMEOUT + settings.XERO_READ_TIMEOUT
     deadline = time.monotonic() + wait
-    holder = uuid.uuid4().hex
+    # The lock outlives a fetch of two rounds of calls (a big customer's first page, then the
+    # rest); a holder that dies lets another process fetch after that.
+    lock = locks.Lock(_lock_name(cache_key), hold=2 * wait + 5)
 
     def answered() -> Cached[T] | None:
         """What another process's fetch, since we asked, came to (an entry, or its failure)."""
@@ -206,9 +214,8 @@ def load(
         return None
 
     while True:
-        # The lock outlives a fetch of two rounds of calls (a big customer's first page, then
-        # the rest); a holder that dies lets another process fetch after that.
-        if cache.add(lock, holder, timeout=2 * wait + 5):
+        # Tried for up to POLL: a waiter also looks for the answer in between.
+        if lock.acquire(timeout=POLL):
             try:
                 if (answer := answered()) is not None:
                     return answer  # fetched (or failed) while we waited for the lock
@@ -226,8 +233,7 @@ def load(
                 # Stamped with when the fetch started: what Xero changed after that may be missing.
                 return put(cache_key, value, checked_at=started)
             finally:
-                budget.release(lock, holder)
-        time.sleep(POLL)
+                lock.release()
         if (answer := answered()) is not None:
             return answer
         if time.monotonic() >= deadline:
@@ -240,3 +246,19 @@ def _stale_or_raise(entry: Cached[T] | None, exc: XeroError) -> Cached[T]:
     if entry is not None and exc.retryable:
         return replace(entry, problem=exc)
     raise exc
+
+
+# Writes nobody waits for (e.g. the index of thousands of invoices' owners), done beside a render.
+_WRITE_BEHIND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xero-write-behind")
+
+
+def write_behind(fn: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> Future[object]:
+    """Run `fn(*args, **kwargs)` in the background; an exception it raises is logged."""
+    future = _WRITE_BEHIND.submit(fn, *args, **kwargs)
+    future.add_done_callback(_log_failure)
+    return future
+
+
+def _log_failure(future: Future[object]) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        log.error("A background cache write failed", exc_info=exc)

@@ -110,7 +110,7 @@ def contact_invoices(
             started = time.time()
             items = client.list_invoices(connection, contact_ids=[contact_id])
             # Thousands of index entries: written beside the render, not before it.
-            _INDEX_WRITER.submit(_owned_by, connection, contact_id, items)
+            cache.write_behind(_owned_by, connection, contact_id, items)
             return ContactInvoices(tuple(items), started)
         since = datetime.fromtimestamp(previous.checked_at - CLOCK_MARGIN, UTC)
         # https://developer.xero.com/documentation/api/accounting/requests-and-responses#http-headers

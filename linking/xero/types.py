@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+# Inside a class with a field named `date`, that name is the field: its annotations say Date.
+Date = date
+
 
 @dataclass(frozen=True)
 class TokenSet:
@@ -118,8 +121,8 @@ class Invoice:
     reference: str = ""
     contact_id: str = ""
     contact_name: str = ""
-    date: date | None = None
-    due_date: date | None = None
+    date: Date | None = None
+    due_date: Date | None = None
     currency: str = ""
     sub_total: Decimal = Decimal("0")
     total_tax: Decimal = Decimal("0")
@@ -131,7 +134,7 @@ class Invoice:
     amount_credited: Decimal = Decimal("0")
     # Xero's CurrencyRate: units of `currency` per unit of the base currency (1 in the base).
     currency_rate: Decimal | None = None
-    fully_paid_on: date | None = None  # Xero's FullyPaidOnDate
+    fully_paid_on: Date | None = None  # Xero's FullyPaidOnDate
 
     @property
     def is_bill(self) -> bool:
@@ -149,7 +152,7 @@ class CreditNote:
     reference: str = ""
     contact_id: str = ""
     contact_name: str = ""
-    date: date | None = None
+    date: Date | None = None
     currency: str = ""
     currency_rate: Decimal | None = None
     sub_total: Decimal = Decimal("0")
@@ -157,7 +160,7 @@ class CreditNote:
     total: Decimal = Decimal("0")
     remaining_credit: Decimal = Decimal("0")  # not yet allocated or refunded
     updated_at: datetime | None = None
-    fully_paid_on: date | None = None
+    fully_paid_on: Date | None = None
 
     @property
     def is_sales(self) -> bool:
@@ -168,8 +171,8 @@ class CreditNote:
 class InvoiceDraft:
     contact_id: str
     line_items: tuple[LineItem, ...]
-    date: date | None = None
-    due_date: date | None = None
+    date: Date | None = None
+    due_date: Date | None = None
     reference: str = ""
     currency: str = ""
     type: str = "ACCREC"

@@ -1,4 +1,4 @@
-"""Xero's per-tenant rate limits as one budget: calls a minute (a sliding window), Xero's own 429
+"""Xero's per-tenant rate limits as one budget: calls a minute (a moving window), Xero's own 429
 honoured by every later call, and no more than XERO_RATE_CONCURRENT calls in flight at once.
 
 A call the budget cannot allow is refused at once, before anything is sent: the stand-in Xero
@@ -21,6 +21,7 @@ from linking.xero.errors import XeroError
 from sandbox import seed
 from sandbox.models import Contact as XeroContact
 from tests.linking.conftest import TENANT_ID, requests_to
+from tests.linking.test_locks import backend, raw_redis  # noqa: F401 (a fixture)
 from tests.sessions import sign_in_with_sso
 from tests.xero_spec import example
 
@@ -114,26 +115,48 @@ def test_each_tenant_has_its_own_minute_budget(settings, clock):
     assert [allowed("tenant-b") for _ in range(3)] == [True, True, False]
 
 
-def test_the_previous_minutes_calls_count_for_the_part_of_it_still_in_the_window(settings, clock):
+def test_the_calls_of_the_previous_minute_count_in_full_while_they_are_in_the_window(
+    settings, clock
+):
+    """A moving window: no 60 seconds ever hold more calls than the budget. (The sliding-window
+    estimate this replaced counted 4 calls 25 s old as 3 and let a fifth through.)"""
     settings.XERO_RATE_PER_MINUTE = 4
     clock.now = MINUTE - 10  # the last 10 seconds of the previous minute
     assert [allowed() for _ in range(5)] == [True, True, True, True, False]
 
-    # 15 s into the new minute, three quarters of the previous one is still inside the window:
-    # 4 x 0.75 = 3 calls, so one more fits and a second does not.
+    # 15 s into the new minute the four calls are 25 s old: all of them are still in the window.
     clock.now = MINUTE + 15
-    assert allowed()
     refused = refusal()
-    # Room for one more once 4 x (1 - t/60) + 1 + 1 <= 4, i.e. t >= 30: in 15 seconds.
-    assert refused.retry_after == 15
+    assert refused.code == "rate_limit_budget"
+    # Room again once they are more than 60 s old (at MINUTE + 50): in 36 seconds.
+    assert refused.retry_after == 36
     clock.now = MINUTE + 15 + refused.retry_after - 1
     assert not allowed()
     clock.now = MINUTE + 15 + refused.retry_after
+    # All four left the window together; the refused calls were never counted.
+    assert [allowed() for _ in range(5)] == [True, True, True, True, False]
+
+
+def test_the_window_moves_call_by_call_and_recovers(settings, clock):
+    settings.XERO_RATE_PER_MINUTE = 4
+    for at in (0, 10, 20, 30):
+        clock.now = MINUTE + at
+        assert allowed()
+    clock.now = MINUTE + 45
+    refused = refusal()
+    assert refused.retry_after == 16  # the call at 0 is more than 60 s old at 61
+    clock.now = MINUTE + 60
+    assert not allowed()  # exactly 60 s old: still in the window
+    clock.now = MINUTE + 61
+    assert allowed()  # the room the first call left ...
+    refused = refusal()  # ... and no more: the call at 10 is still in the window
+    assert refused.retry_after == 10
+    clock.now = MINUTE + 71
     assert allowed()
-    assert not allowed()  # a refused call was not counted, an allowed one was
+    assert not allowed()
 
     # Two minutes on, nothing of the busy minute is left in the window.
-    clock.now = MINUTE + 120 + 1
+    clock.now = MINUTE + 200
     assert [allowed() for _ in range(5)] == [True, True, True, True, False]
 
 
@@ -303,9 +326,13 @@ def test_the_headroom_a_429_reports_is_what_the_integrations_page_shows(
 
 @pytest.mark.parametrize("concurrent", [5, 2])
 def test_no_more_than_the_concurrent_budget_of_calls_are_in_flight(
-    sandbox_connection, xero_sandbox, settings, concurrent
+    sandbox_connection, xero_sandbox, settings, concurrent, monkeypatch
 ):
     settings.XERO_RATE_CONCURRENT = concurrent
+    # Twelve calls two at a time are six rounds of the sandbox's latency: on a loaded machine
+    # longer than SLOT_WAIT, after which a call gives up (that is tested with background work).
+    # Here every call waits for its turn, so that only the cap on calls in flight is measured.
+    monkeypatch.setattr(budget, "SLOT_WAIT", 60)
     contact_ids = [
         str(c.contact_id) for c in XeroContact.objects.filter(organisation__organisation_id=AU)
     ][:12]
@@ -326,3 +353,85 @@ def test_no_more_than_the_concurrent_budget_of_calls_are_in_flight(
     assert [c.contact_id for c in found] == contact_ids
     assert xero_sandbox.api_calls(AU) - before == 12
     assert 2 <= xero_sandbox.peak_concurrency(AU) <= concurrent
+
+
+# ------------------------------------------------------------- in Redis, and in this process
+
+
+def test_the_moving_window_refuses_at_the_limit_and_recovers(
+    backend,  # noqa: F811
+    settings,
+    clock,
+):
+    settings.XERO_RATE_PER_MINUTE = 3
+    assert [allowed() for _ in range(4)] == [True, True, True, False]
+    clock.now = MINUTE + 30
+    assert refusal().retry_after == 31
+    clock.now = MINUTE + 61
+    assert [allowed() for _ in range(4)] == [True, True, True, False]
+    assert allowed("another-tenant")
+
+
+def test_a_slot_is_given_back_only_by_its_holder(
+    backend,  # noqa: F811
+    settings,
+    monkeypatch,
+):
+    monkeypatch.setattr(budget, "SLOT_WAIT", 0.1)
+    first = budget._take_slot(TENANT_ID, slots=1)
+    assert first.in_redis == (backend == "redis")
+    with pytest.raises(XeroError) as busy:
+        budget._take_slot(TENANT_ID, slots=1)
+    assert (busy.value.code, busy.value.retry_after) == ("rate_limit_concurrent", 1)
+
+    # The first holder hung past its hold: the slot is free for another ...
+    if first.in_redis:
+        raw_redis().zadd(budget.cache.make_key(first.key), {first.holder: 0})
+    else:
+        budget._local_slots.held[first.key][first.holder] = 0
+    second = budget._take_slot(TENANT_ID, slots=1)
+    # ... and when the first lets go at last, the second's slot stays taken.
+    first.release()
+    with pytest.raises(XeroError):
+        budget._take_slot(TENANT_ID, slots=1)
+
+    second.release()
+    budget._take_slot(TENANT_ID, slots=1).release()
+
+
+def test_a_call_waits_for_a_slot_to_be_given_back(
+    backend,  # noqa: F811
+    settings,
+):
+    settings.XERO_RATE_CONCURRENT = 1
+    holding = budget._take_slot(TENANT_ID, slots=1)
+    threading.Timer(0.3, holding.release).start()
+    started = time.monotonic()
+
+    assert allowed()
+
+    assert 0.25 <= time.monotonic() - started < budget.SLOT_WAIT
+
+
+def test_a_refused_background_call_waits_for_the_call_whose_leaving_makes_room_for_it(
+    backend,  # noqa: F811
+    settings,
+    clock,
+):
+    settings.XERO_RATE_PER_MINUTE = 9  # background work may use 6 of any 60 seconds
+    for second in range(8):  # people's calls, one a second
+        clock.now = MINUTE + second
+        assert allowed()
+    clock.now = MINUTE + 10
+
+    with pytest.raises(XeroError) as raised, budget.background(), budget.call(TENANT_ID):
+        pass
+
+    # Background work has room once five calls are left: when the one made at 2 s leaves.
+    assert (raised.value.code, raised.value.retry_after) == ("rate_limit_background", 53)
+    clock.now = MINUTE + 10 + 52
+    with pytest.raises(XeroError), budget.background(), budget.call(TENANT_ID):
+        pass
+    clock.now = MINUTE + 10 + 53
+    with budget.background(), budget.call(TENANT_ID):
+        pass

@@ -8,6 +8,7 @@ same tab at once, each with its own database connection, closed when the thread 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -370,3 +371,46 @@ def test_a_merged_change_never_replaces_a_newer_copy_of_the_invoice():
         "a": newer.updated_at,
         "b": _invoice("b").updated_at,
     }
+
+
+# ------------------------------------------------------------------------- writes behind a render
+
+
+def _background_writes_done() -> None:
+    """One writer thread: once this no-op has run, what was submitted before it (and its
+    logging) is done."""
+    xero_cache.write_behind(lambda: None).result(timeout=10)
+
+
+def test_an_exception_in_a_background_write_is_logged_with_its_traceback(caplog):
+    def failing() -> None:
+        raise RuntimeError("the cache refused the write")
+
+    caplog.set_level(logging.ERROR, logger="linking.xero.cache")
+    xero_cache.write_behind(failing)
+    _background_writes_done()
+
+    [record] = [r for r in caplog.records if r.name == "linking.xero.cache"]
+    assert (record.levelname, record.getMessage()) == ("ERROR", "A background cache write failed")
+    assert record.exc_info[1].args == ("the cache refused the write",)
+    assert "in failing" in caplog.text  # the traceback
+
+
+def test_the_invoice_owners_index_failing_beside_a_render_is_logged_and_the_invoices_come(
+    sandbox_connection, monkeypatch, caplog
+):
+    contact = xero_contact("Young Bros Transport")
+
+    def refused(_entries) -> None:
+        raise ConnectionError("the index could not be written")
+
+    monkeypatch.setattr(xero_cache, "put_plain", refused)
+    caplog.set_level(logging.ERROR, logger="linking.xero.cache")
+
+    listed = reads.contact_invoices(sandbox_connection, str(contact.contact_id))
+    _background_writes_done()
+
+    assert len(listed.value.items) == len(rows_of(contact)) > 0
+    logged = [r for r in caplog.records if r.name == "linking.xero.cache"]
+    assert [r.getMessage() for r in logged] == ["A background cache write failed"]
+    assert str(logged[0].exc_info[1]) == "the index could not be written"
