@@ -32,6 +32,8 @@ from typing import NamedTuple
 
 from linking import xero
 
+Date = date  # for fields named `date`, where the name hides the type
+
 EXCLUSIVE = "Exclusive"
 INCLUSIVE = "Inclusive"
 NO_TAX = "NoTax"
@@ -90,8 +92,8 @@ class DraftLine:
 @dataclass(frozen=True)
 class DraftHeader:
     contact_id: str = ""
-    date: date | None = None
-    due_date: date | None = None
+    date: Date | None = None
+    due_date: Date | None = None
     reference: str = ""
     currency: str = ""
     amount_type: str = EXCLUSIVE  # Xero's LineAmountTypes

@@ -420,7 +420,7 @@ def _tallies(
     today: date,
 ) -> tuple[_Tally, dict[str, _Tally], _PayDays]:
     """One pass over the items: the base currency's sums, each other currency's, days to pay."""
-    base, others = _Tally(), {}
+    base, others = _Tally(), dict[str, _Tally]()
     pay_days = _PayDays(start=today - timedelta(days=364), today=today)
     for item in invoices:
         if not _counted(item.status):
