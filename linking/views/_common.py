@@ -1,5 +1,5 @@
 """What the Xero tab's views share: the gate (SSO, a live connection), the action decorators,
-paging, freshness and how an error reads."""
+the context every fragment and both item lists are rendered with, and how an error reads."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.timesince import timesince
 from crm_xero.accounts.sso import is_sso_session, sso_context
 from linking import selectors, services
 from linking.records import CONTACT_KINDS, get_record
-from linking.xero import LineItem, XeroError
+from linking.xero import XeroError
 
 
 def gate(request, kind: str, pk: int):
@@ -81,6 +81,11 @@ def tab_url(kind: str, record) -> str:
     return reverse("linking:xero_tab", args=[kind, record.pk])
 
 
+def tab_context(record, kind: str, **more) -> dict:
+    """What every fragment of the tab is rendered with: the record, its kind, the tab's URL."""
+    return {"record": record, "kind": kind, "tab_url": tab_url(kind, record), **more}
+
+
 def page_of(request, items):
     show = request.GET.get("show", "all")
     show = show if show in dict(selectors.SHOW_CHOICES) else "all"
@@ -90,15 +95,30 @@ def page_of(request, items):
     return show, page
 
 
-def line_items(lines) -> tuple[LineItem, ...]:
-    """An invoice draft's line items from its lines formset (deleted and empty rows left out)."""
-    return tuple(
-        LineItem(
-            description=line["description"],
-            quantity=line["quantity"],
-            unit_amount=line["unit_amount"],
-            account_code=line["account_code"],
-        )
-        for line in lines.cleaned_data
-        if line and not line.get("DELETE")
-    )
+def items_context(request, connection, items, *, updated_at, problem, links=()) -> dict:
+    """What both tabs show of a list of invoices and bills: the figures, how current they are,
+    the Show filter, and a page of rows (item, its page in Xero, its link on a deal)."""
+    by_id = {str(link.xero_id): link for link in links}
+    show, page = page_of(request, items)
+    return {
+        "summary": selectors.invoice_summary(
+            invoices=items, base_currency=connection.base_currency, today=timezone.localdate()
+        ),
+        "freshness": freshness(updated_at, problem),
+        "show": show,
+        "show_choices": selectors.SHOW_CHOICES,
+        "page": page,
+        "rows": [
+            (item, selectors.item_url(connection, item), by_id.get(item.invoice_id))
+            for item in page.object_list
+        ],
+        "status_labels": selectors.STATUS_LABELS,
+    }
+
+
+def draft_notice(invoice, *, linked_to: str = "") -> str:
+    """What the tab says after an invoice draft was created (and linked to the deal)."""
+    number = f" {invoice.number}" if invoice.number else ""
+    linked = f" and linked to this {linked_to}" if linked_to else ""
+    amount = f"{invoice.currency} {invoice.total:,.2f}"
+    return f"Draft invoice{number} for {amount} created in Xero{linked}."

@@ -7,8 +7,6 @@ import uuid
 
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linking import selectors, services, tasks
@@ -18,28 +16,21 @@ from linking.forms import (
     InvoiceLineFormSet,
     SearchForm,
 )
-from linking.records import record_profile
 from linking.views._common import (
     contact_action,
+    draft_notice,
     error_words,
-    freshness,
-    line_items,
-    page_of,
+    items_context,
     refetch_when_allowed,
+    tab_context,
 )
-from linking.xero import InvoiceDraft, XeroError
+from linking.xero import XeroError
 
 
 def contact_tab(request, record, kind, connection, *, refresh=False, **extra):
     """The tab of an organization or contact: matches to link, or the linked contact's money."""
     link = selectors.contact_link_get(record=record, connection=connection)
-    context = {
-        "record": record,
-        "kind": kind,
-        "connection": connection,
-        "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
-        **extra,
-    }
+    context = tab_context(record, kind, connection=connection, **extra)
     try:
         if link is None:
             return _match_view(request, record, connection, context)
@@ -52,12 +43,8 @@ def contact_tab(request, record, kind, connection, *, refresh=False, **extra):
 def _match_view(request, record, connection, context):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    if query:
-        matches = selectors.contact_search(connection=connection, text=query)
-    else:
-        matches = selectors.contact_matches(connection=connection, profile=record_profile(record))
     context.update(
-        matches=matches,
+        matches=selectors.contact_candidates(connection=connection, record=record, text=query),
         query=query,
         search_form=form if query else SearchForm(),
         token=uuid.uuid4().hex,
@@ -79,22 +66,16 @@ def _linked_view(request, link, connection, context, *, refresh=False):
         account.problem,
         lambda after: tasks.refetch_later(connection, str(link.xero_id), after=after),
     )
-    contact = account.contact
-    show, page = page_of(request, account.invoices)
     context.update(
-        contact=contact,
-        contact_url=selectors.contact_url(connection, contact.contact_id),
-        summary=selectors.invoice_summary(
-            invoices=account.invoices,
-            base_currency=connection.base_currency,
-            today=timezone.localdate(),
+        contact=account.contact,
+        contact_url=selectors.contact_url(connection, account.contact.contact_id),
+        **items_context(
+            request,
+            connection,
+            account.invoices,
+            updated_at=account.updated_at,
+            problem=account.problem,
         ),
-        freshness=freshness(account.updated_at, account.problem),
-        show=show,
-        show_choices=selectors.SHOW_CHOICES,
-        page=page,
-        rows=[(item, selectors.item_url(connection, item), None) for item in page.object_list],
-        status_labels=selectors.STATUS_LABELS,
     )
     return render(request, "linking/tab_linked.html", context)
 
@@ -146,12 +127,7 @@ def xero_unlink(request, record, kind, connection):
     """Unlink: ask first, then remove the link only."""
     link = _link_or_404(record, connection)
     if request.method == "GET":
-        context = {
-            "record": record,
-            "kind": kind,
-            "link": link,
-            "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
-        }
+        context = tab_context(record, kind, link=link)
         return render(request, "linking/tab_unlink_confirm.html", context)
     services.link_delete(user=request.user, link=link)
     notice = f"Unlinked from {link.xero_name}. Nothing was changed in Xero."
@@ -197,35 +173,18 @@ def xero_invoice(request, record, kind, connection):
         data, initial=InvoiceDraftForm.initial_for(currency=connection.base_currency)
     )
     lines = InvoiceLineFormSet(data, prefix="lines")
-    context = {
-        "record": record,
-        "kind": kind,
-        "link": link,
-        "form": form,
-        "lines": lines,
-        "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
-    }
+    context = tab_context(record, kind, link=link, form=form, lines=lines)
     if data is None or not (form.is_valid() and lines.is_valid()):
         return render(request, "linking/tab_invoice_form.html", context)
-    draft = InvoiceDraft(
-        contact_id=str(link.xero_id),
-        date=form.cleaned_data["date"],
-        due_date=form.cleaned_data["due_date"],
-        reference=form.cleaned_data["reference"],
-        currency=form.cleaned_data["currency"],
-        line_items=line_items(lines),
-    )
     try:
         invoice = services.invoice_draft_create(
             user=request.user,
             record=record,
             connection=connection,
-            draft=draft,
+            draft=form.draft(lines, contact_id=str(link.xero_id)),
             token=form.cleaned_data["token"],
         )
     except XeroError as exc:
         context["problem"] = error_words(exc)
         return render(request, "linking/tab_invoice_form.html", context)
-    number = f" {invoice.number}" if invoice.number else ""
-    notice = f"Draft invoice{number} for {invoice.currency} {invoice.total:,.2f} created in Xero."
-    return contact_tab(request, record, kind, connection, notice=notice)
+    return contact_tab(request, record, kind, connection, notice=draft_notice(invoice))
