@@ -33,6 +33,7 @@ from linking.xero import (
 )
 
 log = logging.getLogger(__name__)
+Action = AuditEntry.Action
 
 
 def audit_record(
@@ -286,7 +287,7 @@ def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnectio
         transaction.atomic(),
         audited(
             user=user,
-            action=AuditEntry.Action.CONNECT,
+            action=Action.CONNECT,
             tenant_id=tenant.tenant_id,
             xero_id=tenant.tenant_id,
         ) as audit,
@@ -333,7 +334,7 @@ def connection_disconnect(*, user, connection: XeroConnection) -> None:
     """
     tenant_id = str(connection.tenant_id)
     with audited(
-        user=user, action=AuditEntry.Action.DISCONNECT, tenant_id=tenant_id, xero_id=tenant_id
+        user=user, action=Action.DISCONNECT, tenant_id=tenant_id, xero_id=tenant_id
     ) as audit:
         try:
             xero.delete_connection(connection)
@@ -396,13 +397,13 @@ def _refuse_a_second_link(record, connection: XeroConnection) -> None:
         raise LinkError(_already_linked(record))
 
 
-def _linking(
-    *, user, record, connection: XeroConnection, xero_id: str = ""
+def _audited(
+    action: str, user, record, connection: XeroConnection, xero_id: str = ""
 ) -> contextlib.AbstractContextManager[Audit]:
-    """`audited()` for linking the record: a refusal while checking in Xero is a failed link."""
+    """`audited()` for an action on a CRM record in the connected organisation."""
     return audited(
         user=user,
-        action=AuditEntry.Action.LINK,
+        action=action,
         record=record,
         tenant_id=str(connection.tenant_id),
         xero_id=xero_id,
@@ -449,7 +450,7 @@ def _link_new(*, user, record, connection: XeroConnection, to: Contact | Invoice
     """Link the record to what Xero just created; after the same form submitted again at once,
     Xero replayed it, already linked: that link."""
     try:
-        with _linking(user=user, record=record, connection=connection) as audit:
+        with _audited(Action.LINK, user, record, connection) as audit:
             return _link_save(audit, connection=connection, to=to)
     except LinkError:
         target = to.contact_id if isinstance(to, Contact) else to.invoice_id
@@ -468,9 +469,7 @@ def link_create(*, user, record, connection: XeroConnection, xero_contact_id: st
     """Link the record to an existing Xero contact (checked to exist in Xero first)."""
     if (xero_contact_id := xero_id(xero_contact_id)) is None:
         raise LinkError("That is not a Xero contact: choose one from the list.")
-    with _linking(
-        user=user, record=record, connection=connection, xero_id=xero_contact_id
-    ) as audit:
+    with _audited(Action.LINK, user, record, connection, xero_contact_id) as audit:
         contact = xero.get_contact(connection, xero_contact_id)
         xero.remember_contact(connection, contact)
         return _link_save(audit, connection=connection, to=contact)
@@ -481,7 +480,7 @@ def link_delete(*, user, link: XeroLink) -> None:
     """Remove the link only; nothing changes in Xero."""
     with audited(
         user=user,
-        action=AuditEntry.Action.UNLINK,
+        action=Action.UNLINK,
         record=link.record,
         tenant_id=str(link.tenant_id),
         xero_id=str(link.xero_id),
@@ -522,12 +521,7 @@ def _contact_create_in_xero(
     *, user, record, connection: XeroConnection, draft: ContactDraft, token: str
 ) -> Contact:
     """Create the contact in Xero (Idempotency-Key from the record and token) and audit it."""
-    with audited(
-        user=user,
-        action=AuditEntry.Action.CREATE_CONTACT,
-        record=record,
-        tenant_id=str(connection.tenant_id),
-    ) as audit:
+    with _audited(Action.CREATE_CONTACT, user, record, connection) as audit:
         contact = xero.create_contact(
             connection, draft, idempotency_key=idempotency_key("contact", record, token)
         )
@@ -550,36 +544,21 @@ def xero_contact_create(*, user, record, connection: XeroConnection, token: str)
     return _link_new(user=user, record=record, connection=connection, to=contact)
 
 
-def _copying(
-    *, user, action: str, record, link: XeroLink, connection: XeroConnection
-) -> contextlib.AbstractContextManager[Audit]:
-    """`audited()` for copying details between the record and its linked Xero contact."""
-    return audited(
-        user=user,
-        action=action,
-        record=record,
-        tenant_id=str(connection.tenant_id),
-        xero_id=str(link.xero_id),
-    )
-
-
 def _copied(plan: CopyPlan) -> dict:
     return {"copied": plan.copied, "not_copied": plan.refused}
 
 
 def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
     """Add the record's details to the linked Xero contact where Xero's fields are empty."""
-    action = AuditEntry.Action.COPY_TO_XERO
-    with _copying(
-        user=user, action=action, record=record, link=link, connection=connection
-    ) as audit:
-        contact = xero.get_contact(connection, str(link.xero_id))
+    xero_contact = str(link.xero_id)
+    with _audited(Action.COPY_TO_XERO, user, record, connection, xero_contact) as audit:
+        contact = xero.get_contact(connection, xero_contact)
         plan = plan_copy_to_xero(record_profile(record), contact)
         if plan.draft is not None:
             digest = hashlib.sha256(repr(plan.draft).encode()).hexdigest()[:16]
             contact = xero.update_contact(
                 connection,
-                str(link.xero_id),
+                xero_contact,
                 plan.draft,
                 idempotency_key=idempotency_key("copy", record, digest),
             )
@@ -590,11 +569,9 @@ def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnec
 
 def details_copy_from_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
     """Add the linked Xero contact's details to the record where the record's fields are empty."""
-    action = AuditEntry.Action.COPY_FROM_XERO
-    with _copying(
-        user=user, action=action, record=record, link=link, connection=connection
-    ) as audit:
-        contact = xero.get_contact(connection, str(link.xero_id))
+    xero_contact = str(link.xero_id)
+    with _audited(Action.COPY_FROM_XERO, user, record, connection, xero_contact) as audit:
+        contact = xero.get_contact(connection, xero_contact)
         xero.remember_contact(connection, contact)
         plan = plan_copy_from_xero(record_profile(record), contact)
         with transaction.atomic():
@@ -608,13 +585,7 @@ def invoice_draft_create(
     *, user, record, connection: XeroConnection, draft: InvoiceDraft, token: str
 ) -> Invoice:
     """Create a DRAFT sales invoice in Xero; a double submit (same token) makes one."""
-    with audited(
-        user=user,
-        action=AuditEntry.Action.CREATE_INVOICE,
-        record=record,
-        tenant_id=str(connection.tenant_id),
-        xero_id=draft.contact_id,
-    ) as audit:
+    with _audited(Action.CREATE_INVOICE, user, record, connection, draft.contact_id) as audit:
         invoice = xero.create_invoice_draft(
             connection, draft, idempotency_key=idempotency_key("invoice", record, token)
         )
@@ -637,7 +608,7 @@ def item_link_create(*, user, record, connection: XeroConnection, invoice_id: st
     """Link an existing invoice or bill (checked in Xero first) to an opportunity or project."""
     if (invoice_id := xero_id(invoice_id)) is None:
         raise LinkError("That is not a Xero invoice or bill: choose one from the list.")
-    with _linking(user=user, record=record, connection=connection, xero_id=invoice_id) as audit:
+    with _audited(Action.LINK, user, record, connection, invoice_id) as audit:
         invoice = xero.get_invoice(connection, invoice_id)
         xero.remember_invoices(connection, [invoice])
         return _link_save(audit, connection=connection, to=invoice)
@@ -667,7 +638,7 @@ def deal_contact_create(*, user, record, connection: XeroConnection, name: str, 
     if party is not None:
         with (
             contextlib.suppress(LinkError),  # a party already linked keeps its link
-            _linking(user=user, record=party, connection=connection) as audit,
+            _audited(Action.LINK, user, party, connection) as audit,
         ):
             _link_save(audit, connection=connection, to=contact)
     return contact

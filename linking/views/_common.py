@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -68,6 +68,26 @@ def tab_action(*, deals: bool):
 
 contact_action = tab_action(deals=False)
 deal_action = tab_action(deals=True)
+
+
+def answered_in(tab):
+    """A tab action whose view returns what the tab then says (`notice`, `problem`) or a page
+    of its own; a refusal by Xero or by the rules of links is the tab again with the reason."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, record, kind: str, connection):
+            try:
+                said = view(request, record, kind, connection)
+            except (XeroError, services.LinkError) as exc:
+                said = {"problem": error_words(exc)}
+            if isinstance(said, HttpResponse):
+                return said
+            return tab(request, record, kind, connection, **said)
+
+        return wrapper
+
+    return decorator
 
 
 def error_words(exc: Exception) -> str:

@@ -17,6 +17,7 @@ from linking.forms import (
     SearchForm,
 )
 from linking.views._common import (
+    answered_in,
     contact_action,
     draft_notice,
     error_words,
@@ -80,38 +81,33 @@ def _linked_view(request, link, connection, context, *, refresh=False):
     return render(request, "linking/tab_linked.html", context)
 
 
+answered = answered_in(contact_tab)
+
+
 @require_POST
 @contact_action
+@answered
 def xero_link(request, record, kind, connection):
     """Add Link: link the record to the chosen Xero contact."""
-    try:
-        link = services.link_create(
-            user=request.user,
-            record=record,
-            connection=connection,
-            xero_contact_id=request.POST.get("xero_contact_id", ""),
-        )
-    except (XeroError, services.LinkError) as exc:
-        return contact_tab(request, record, kind, connection, problem=error_words(exc))
-    notice = f"Linked to {link.xero_name} in Xero."
-    return contact_tab(request, record, kind, connection, notice=notice)
+    link = services.link_create(
+        user=request.user,
+        record=record,
+        connection=connection,
+        xero_contact_id=request.POST.get("xero_contact_id", ""),
+    )
+    return {"notice": f"Linked to {link.xero_name} in Xero."}
 
 
 @require_POST
 @contact_action
+@answered
 def xero_new_contact(request, record, kind, connection):
     """New Xero Contact: create it from the record's details and link it."""
-    try:
-        link = services.xero_contact_create(
-            user=request.user,
-            record=record,
-            connection=connection,
-            token=request.POST.get("token") or uuid.uuid4().hex,
-        )
-    except (XeroError, services.LinkError) as exc:
-        return contact_tab(request, record, kind, connection, problem=error_words(exc))
-    notice = f"Created {link.xero_name} in Xero and linked it."
-    return contact_tab(request, record, kind, connection, notice=notice)
+    token = request.POST.get("token") or uuid.uuid4().hex
+    link = services.xero_contact_create(
+        user=request.user, record=record, connection=connection, token=token
+    )
+    return {"notice": f"Created {link.xero_name} in Xero and linked it."}
 
 
 def _link_or_404(record, connection):
@@ -123,6 +119,7 @@ def _link_or_404(record, connection):
 
 @require_http_methods(["GET", "POST"])
 @contact_action
+@answered
 def xero_unlink(request, record, kind, connection):
     """Unlink: ask first, then remove the link only."""
     link = _link_or_404(record, connection)
@@ -130,37 +127,35 @@ def xero_unlink(request, record, kind, connection):
         context = tab_context(record, kind, link=link)
         return render(request, "linking/tab_unlink_confirm.html", context)
     services.link_delete(user=request.user, link=link)
-    notice = f"Unlinked from {link.xero_name}. Nothing was changed in Xero."
-    return contact_tab(request, record, kind, connection, notice=notice)
+    return {"notice": f"Unlinked from {link.xero_name}. Nothing was changed in Xero."}
 
 
-def _copy(request, record, kind, connection, copy, words: str):
+def _copy(request, record, connection, copy, words: str) -> dict:
     link = _link_or_404(record, connection)
-    try:
-        plan = copy(user=request.user, record=record, link=link, connection=connection)
-    except XeroError as exc:
-        return contact_tab(request, record, kind, connection, problem=error_words(exc))
-    extra = {}
+    plan = copy(user=request.user, record=record, link=link, connection=connection)
+    said = {}
     if plan.copied or not plan.refused:
         # "Nothing to copy ... already has everything" would be untrue beside a refusal.
-        extra["notice"] = describe(plan, direction=words)
+        said["notice"] = describe(plan, direction=words)
     if plan.refused:
-        extra["problem"] = "Not copied: " + "; ".join(plan.refused) + "."
-    return contact_tab(request, record, kind, connection, **extra)
+        said["problem"] = "Not copied: " + "; ".join(plan.refused) + "."
+    return said
 
 
 @require_POST
 @contact_action
+@answered
 def xero_copy_to(request, record, kind, connection):
     """Copy details to Xero: add the record's details where the Xero contact has none."""
-    return _copy(request, record, kind, connection, services.details_copy_to_xero, "to Xero")
+    return _copy(request, record, connection, services.details_copy_to_xero, "to Xero")
 
 
 @require_POST
 @contact_action
+@answered
 def xero_copy_from(request, record, kind, connection):
     """Copy details from Xero: add the Xero contact's details where the record has none."""
-    return _copy(request, record, kind, connection, services.details_copy_from_xero, "from Xero")
+    return _copy(request, record, connection, services.details_copy_from_xero, "from Xero")
 
 
 @require_http_methods(["GET", "POST"])

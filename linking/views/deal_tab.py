@@ -19,6 +19,7 @@ from linking.forms import (
     NewXeroContactForm,
 )
 from linking.views._common import (
+    answered_in,
     deal_action,
     draft_notice,
     error_words,
@@ -80,26 +81,24 @@ def deal_find(request, record, kind, connection):
     return render(request, "linking/tab_deal_find.html", context)
 
 
+answered = answered_in(deal_tab)
+
+
 @require_POST
 @deal_action
+@answered
 def deal_link(request, record, kind, connection):
     """Link: link a found invoice or bill to the record; a second link is refused politely."""
-    try:
-        link = services.item_link_create(
-            user=request.user,
-            record=record,
-            connection=connection,
-            invoice_id=request.POST.get("invoice_id", ""),
-        )
-    except (XeroError, services.LinkError) as exc:
-        return deal_tab(request, record, kind, connection, problem=error_words(exc))
-    return deal_tab(
-        request, record, kind, connection, notice=f"Linked {link.xero_name} to this {kind}."
+    invoice_id = request.POST.get("invoice_id", "")
+    link = services.item_link_create(
+        user=request.user, record=record, connection=connection, invoice_id=invoice_id
     )
+    return {"notice": f"Linked {link.xero_name} to this {kind}."}
 
 
 @require_http_methods(["GET", "POST"])
 @deal_action
+@answered
 def deal_unlink(request, record, kind, connection):
     """Unlink one invoice or bill: ask first, then remove the link only."""
     link_id = record_id(request.GET.get("link") or request.POST.get("link"))
@@ -110,8 +109,7 @@ def deal_unlink(request, record, kind, connection):
         context = tab_context(record, kind, link=link)
         return render(request, "linking/tab_deal_unlink_confirm.html", context)
     services.link_delete(user=request.user, link=link)
-    notice = f"Unlinked {link.xero_name}. Nothing was changed in Xero."
-    return deal_tab(request, record, kind, connection, notice=notice)
+    return {"notice": f"Unlinked {link.xero_name}. Nothing was changed in Xero."}
 
 
 @require_http_methods(["GET", "POST"])
