@@ -36,46 +36,38 @@ log = logging.getLogger(__name__)
 Action = AuditEntry.Action
 
 
-def audit_record(
-    *,
-    user,
-    action: str,
-    record: models.Model | None = None,
-    tenant_id: str | None = None,
-    xero_id: str = "",
-    changes: dict | None = None,
-    error: str = "",
-) -> AuditEntry:
-    """Write one audit entry: who did what to which record, and whether Xero accepted it."""
-    return AuditEntry.objects.create(
-        user=user if getattr(user, "is_authenticated", False) else None,
-        action=action,
-        record_type=record._meta.model_name if record is not None else "",
-        record_id=record.pk if record is not None else None,
-        record_label=str(record)[:255] if record is not None else "",
-        tenant_id=tenant_id,
-        xero_id=xero_id,
-        changes=changes or {},
-        succeeded=not error,
-        error=error,
-    )
-
-
 @dataclass
 class Audit:
-    """An action under way inside `audited()`: who does what to which record, in which tenant.
+    """One audited action: who does what to which record, in which tenant, on which Xero id.
 
-    The block may set `xero_id` and `changes` as it learns them, or record the success itself
-    (`succeeded`, `created`) where it must be, e.g. inside the transaction that made the change.
+    Inside `audited()` the block may set `xero_id` and `changes` as it learns them, or record
+    the success itself (`succeeded`, `created`) where it must be, e.g. inside the transaction
+    that made the change.
     """
 
     user: object
     action: str
-    record: models.Model | None
-    tenant_id: str | None
+    record: models.Model | None = None
+    tenant_id: str | None = None
     xero_id: str = ""
     changes: dict = field(default_factory=dict)
     entry: AuditEntry | None = None
+
+    def write(self, *, error: str = "") -> AuditEntry:
+        """Write the entry: a success with its changes, or (`error`) a failure."""
+        record, user = self.record, self.user
+        return AuditEntry.objects.create(
+            user=user if getattr(user, "is_authenticated", False) else None,
+            action=self.action,
+            record_type=record._meta.model_name if record is not None else "",
+            record_id=record.pk if record is not None else None,
+            record_label=str(record)[:255] if record is not None else "",
+            tenant_id=self.tenant_id,
+            xero_id=self.xero_id,
+            changes={} if error else dict(self.changes or {}),
+            succeeded=not error,
+            error=error,
+        )
 
     def succeeded(self, *, xero_id: str | None = None, changes: dict | None = None) -> AuditEntry:
         """Record the success now (once: the block's end records nothing more)."""
@@ -83,7 +75,7 @@ class Audit:
             self.xero_id = xero_id
         if changes is not None:
             self.changes = changes
-        self.entry = self._write(changes=self.changes)
+        self.entry = self.write()
         return self.entry
 
     def created(self, *, xero_id: str, changes: dict) -> AuditEntry:
@@ -105,37 +97,25 @@ class Audit:
                 xero_id=xero_id, changes={**changes, "replay": True} if replay else changes
             )
 
-    def _write(self, *, changes: dict | None = None, error: str = "") -> AuditEntry:
-        return audit_record(
-            user=self.user,
-            action=self.action,
-            record=self.record,
-            tenant_id=self.tenant_id,
-            xero_id=self.xero_id,
-            changes=changes,
-            error=error,
-        )
+
+def audit_record(*, error: str = "", **entry) -> AuditEntry:
+    """Write one audit entry (`entry`: the fields of `Audit`): who did what to which record,
+    and whether Xero accepted it (no `error`)."""
+    return Audit(**entry).write(error=error)
 
 
 @contextlib.contextmanager
-def audited(
-    *,
-    user,
-    action: str,
-    record: models.Model | None = None,
-    tenant_id: str | None = None,
-    xero_id: str = "",
-    changes: dict | None = None,
-) -> Iterator[Audit]:
-    """Audit the block's action: when Xero refuses or fails, a failed entry with Xero's message,
-    then the XeroError raised again; when the block ends, its success (unless it recorded that
-    itself). Any other exception is raised again unrecorded: nothing was asked of Xero in vain.
+def audited(**entry) -> Iterator[Audit]:
+    """Audit the block's action (`entry`: the fields of `Audit`): when Xero refuses or fails, a
+    failed entry with Xero's message, then the XeroError raised again; when the block ends, its
+    success (unless it recorded that itself). Any other exception is raised again unrecorded:
+    nothing was asked of Xero in vain.
     """
-    audit = Audit(user, action, record, tenant_id, xero_id, dict(changes or {}))
+    audit = Audit(**entry)
     try:
         yield audit
     except XeroError as exc:
-        audit._write(error=exc.message)
+        audit.write(error=exc.message)
         raise
     if audit.entry is None:
         audit.succeeded()
