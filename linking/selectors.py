@@ -14,8 +14,9 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import models
 
-from linking import xero
-from linking.models import XeroConnection, XeroLink
+from crm_xero import cache as shared_cache
+from linking import broker, xero
+from linking.models import PendingXeroConsent, XeroConnection, XeroLink
 from linking.records import RecordProfile, kind_of, record_profile
 from linking.xero import Contact, CreditNote, Invoice, XeroError
 
@@ -404,3 +405,21 @@ def contact_candidates(
     if text:
         return contact_search(connection=connection, text=text)
     return contact_matches(connection=connection, profile=record_profile(record))
+
+
+# The Integrations page.
+
+
+def integrations_overview(*, user, connection: XeroConnection | None) -> dict:
+    """What the Integrations page shows of the Xero connection (if any): its API headroom, the
+    admin's consent waiting for an organisation, the webhook key, the cache's and the worker
+    broker's reachability."""
+    return {
+        "connection": connection,
+        "headroom": xero.headroom(connection.tenant_id) if connection else None,
+        "webhook_key_set": bool(settings.XERO_WEBHOOK_KEY),
+        "cache_ttl_minutes": max(1, settings.XERO_CACHE_TTL // 60),
+        "pending": PendingXeroConsent.objects.filter(user=user).last(),
+        "cache_down": not shared_cache.is_reachable(),
+        "broker_down": not broker.is_reachable(),
+    }
