@@ -70,13 +70,14 @@ contact_action = tab_action(deals=False)
 deal_action = tab_action(deals=True)
 
 
-def answered_in(tab):
-    """A tab action whose view returns what the tab then says (`notice`, `problem`) or a page
-    of its own; a refusal by Xero or by the rules of links is the tab again with the reason."""
+def answered_in(tab, *, deals: bool):
+    """A tab action (see `tab_action`) whose view returns what the tab then says (`notice`,
+    `problem`) or a page of its own; a refusal by Xero or by the rules of links is the tab
+    again with the reason."""
 
     def decorator(view):
         @wraps(view)
-        def wrapper(request, record, kind: str, connection):
+        def answering(request, record, kind: str, connection):
             try:
                 said = view(request, record, kind, connection)
             except (XeroError, services.LinkError) as exc:
@@ -85,7 +86,7 @@ def answered_in(tab):
                 return said
             return tab(request, record, kind, connection, **said)
 
-        return wrapper
+        return tab_action(deals=deals)(answering)
 
     return decorator
 

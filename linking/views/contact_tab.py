@@ -41,6 +41,9 @@ def contact_tab(request, record, kind, connection, *, refresh=False, **extra):
         return render(request, "linking/tab_error.html", context)
 
 
+contact_answer = answered_in(contact_tab, deals=False)
+
+
 def _match_view(request, record, connection, context):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -81,12 +84,8 @@ def _linked_view(request, link, connection, context, *, refresh=False):
     return render(request, "linking/tab_linked.html", context)
 
 
-answered = answered_in(contact_tab)
-
-
 @require_POST
-@contact_action
-@answered
+@contact_answer
 def xero_link(request, record, kind, connection):
     """Add Link: link the record to the chosen Xero contact."""
     link = services.link_create(
@@ -99,8 +98,7 @@ def xero_link(request, record, kind, connection):
 
 
 @require_POST
-@contact_action
-@answered
+@contact_answer
 def xero_new_contact(request, record, kind, connection):
     """New Xero Contact: create it from the record's details and link it."""
     token = request.POST.get("token") or uuid.uuid4().hex
@@ -118,8 +116,7 @@ def _link_or_404(record, connection):
 
 
 @require_http_methods(["GET", "POST"])
-@contact_action
-@answered
+@contact_answer
 def xero_unlink(request, record, kind, connection):
     """Unlink: ask first, then remove the link only."""
     link = _link_or_404(record, connection)
@@ -143,16 +140,14 @@ def _copy(request, record, connection, copy, words: str) -> dict:
 
 
 @require_POST
-@contact_action
-@answered
+@contact_answer
 def xero_copy_to(request, record, kind, connection):
     """Copy details to Xero: add the record's details where the Xero contact has none."""
     return _copy(request, record, connection, services.details_copy_to_xero, "to Xero")
 
 
 @require_POST
-@contact_action
-@answered
+@contact_answer
 def xero_copy_from(request, record, kind, connection):
     """Copy details from Xero: add the Xero contact's details where the record has none."""
     return _copy(request, record, connection, services.details_copy_from_xero, "from Xero")

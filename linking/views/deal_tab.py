@@ -57,6 +57,9 @@ def deal_tab(request, record, kind, connection, *, refresh=False, **extra):
     return render(request, "linking/tab_deal.html", context)
 
 
+deal_answer = answered_in(deal_tab, deals=True)
+
+
 @require_GET
 @deal_action
 def deal_find(request, record, kind, connection):
@@ -81,12 +84,8 @@ def deal_find(request, record, kind, connection):
     return render(request, "linking/tab_deal_find.html", context)
 
 
-answered = answered_in(deal_tab)
-
-
 @require_POST
-@deal_action
-@answered
+@deal_answer
 def deal_link(request, record, kind, connection):
     """Link: link a found invoice or bill to the record; a second link is refused politely."""
     invoice_id = request.POST.get("invoice_id", "")
@@ -97,8 +96,7 @@ def deal_link(request, record, kind, connection):
 
 
 @require_http_methods(["GET", "POST"])
-@deal_action
-@answered
+@deal_answer
 def deal_unlink(request, record, kind, connection):
     """Unlink one invoice or bill: ask first, then remove the link only."""
     link_id = record_id(request.GET.get("link") or request.POST.get("link"))
