@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -98,14 +99,14 @@ class Audit:
             )
 
 
-def audit_record(*, error: str = "", **entry) -> AuditEntry:
+def audit_record(*, error: str = "", **entry: Any) -> AuditEntry:
     """Write one audit entry (`entry`: the fields of `Audit`): who did what to which record,
     and whether Xero accepted it (no `error`)."""
     return Audit(**entry).write(error=error)
 
 
 @contextlib.contextmanager
-def audited(**entry) -> Iterator[Audit]:
+def audited(**entry: Any) -> Iterator[Audit]:
     """Audit the block's action (`entry`: the fields of `Audit`): when Xero refuses or fails, a
     failed entry with Xero's message, then the XeroError raised again; when the block ends, its
     success (unless it recorded that itself). Any other exception is raised again unrecorded:
