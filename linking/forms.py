@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from crm_xero.crm.currencies import validate_currency_code
 from crm_xero.search import OneLineField, SearchField
-from linking.xero import xero_id
+from linking.xero import InvoiceDraft, LineItem, xero_id
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -58,14 +58,27 @@ class InvoiceDraftForm(forms.Form):
     currency = forms.CharField(max_length=3, validators=[validate_currency_code])
 
     @classmethod
-    def initial_for(cls, *, currency: str) -> dict:
+    def initial_for(cls, *, currency: str, **more) -> dict:
+        """A new form's values: a fresh token, today, due in 30 days, the currency, `more`."""
         today = timezone.localdate()
         return {
             "token": uuid.uuid4().hex,
             "date": today,
             "due_date": today + timedelta(days=30),
             "currency": currency,
+            **more,
         }
+
+    def draft(self, lines: BaseInvoiceLineFormSet, *, contact_id: str) -> InvoiceDraft:
+        """The valid form and lines as the DRAFT invoice to create for that Xero contact."""
+        return InvoiceDraft(
+            contact_id=contact_id,
+            date=self.cleaned_data["date"],
+            due_date=self.cleaned_data["due_date"],
+            reference=self.cleaned_data["reference"],
+            currency=self.cleaned_data["currency"],
+            line_items=lines.line_items(),
+        )
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].strip().upper()
@@ -90,8 +103,28 @@ class InvoiceLineForm(forms.Form):
     account_code = forms.CharField(label="Account code", max_length=10, required=False)
 
 
+class BaseInvoiceLineFormSet(forms.BaseFormSet):
+    def line_items(self) -> tuple[LineItem, ...]:
+        """The valid lines as line items (deleted and empty rows left out)."""
+        return tuple(
+            LineItem(
+                description=line["description"],
+                quantity=line["quantity"],
+                unit_amount=line["unit_amount"],
+                account_code=line["account_code"],
+            )
+            for line in self.cleaned_data
+            if line and not line.get("DELETE")
+        )
+
+
 InvoiceLineFormSet = forms.formset_factory(
-    InvoiceLineForm, extra=0, min_num=1, validate_min=True, can_delete=True
+    InvoiceLineForm,
+    formset=BaseInvoiceLineFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    can_delete=True,
 )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 from datetime import datetime
 
 from django.conf import settings
@@ -131,6 +133,18 @@ class AuditEntry(models.Model):
         return f"{self.get_action_display()} {self.record_label} ({outcome})"
 
 
+# The CRM records a link may belong to (one of them), as XeroLink's fields.
+LINKED_RECORDS = ("organization", "contact", "opportunity", "project")
+
+
+def exactly_one_of(fields: tuple[str, ...]) -> models.Q:
+    """A condition that exactly one of these (nullable) fields is set."""
+    either = [
+        models.Q(**{f"{other}__isnull": other != field for other in fields}) for field in fields
+    ]
+    return functools.reduce(operator.or_, either)
+
+
 class XeroLink(models.Model):
     """A CRM record linked to a Xero contact, or (for deals and projects) to an invoice or bill.
 
@@ -168,37 +182,12 @@ class XeroLink(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    RECORD_FIELDS = ("organization", "contact", "opportunity", "project")
+    RECORD_FIELDS = LINKED_RECORDS
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    models.Q(
-                        organization__isnull=False,
-                        contact__isnull=True,
-                        opportunity__isnull=True,
-                        project__isnull=True,
-                    )
-                    | models.Q(
-                        organization__isnull=True,
-                        contact__isnull=False,
-                        opportunity__isnull=True,
-                        project__isnull=True,
-                    )
-                    | models.Q(
-                        organization__isnull=True,
-                        contact__isnull=True,
-                        opportunity__isnull=False,
-                        project__isnull=True,
-                    )
-                    | models.Q(
-                        organization__isnull=True,
-                        contact__isnull=True,
-                        opportunity__isnull=True,
-                        project__isnull=False,
-                    )
-                ),
+                condition=exactly_one_of(LINKED_RECORDS),
                 name="xerolink_one_record",
             ),
             *[
@@ -207,14 +196,14 @@ class XeroLink(models.Model):
                     condition=models.Q(xero_type="contact"),
                     name=f"xerolink_one_contact_per_{field}",
                 )
-                for field in ("organization", "contact", "opportunity", "project")
+                for field in LINKED_RECORDS
             ],
             *[
                 models.UniqueConstraint(
                     fields=[field, "tenant_id", "xero_id"],
                     name=f"xerolink_unique_item_per_{field}",
                 )
-                for field in ("organization", "contact", "opportunity", "project")
+                for field in LINKED_RECORDS
             ],
         ]
         indexes = [models.Index(fields=["tenant_id", "xero_id"])]

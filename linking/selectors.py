@@ -15,9 +15,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from linking import figures, xero
-from linking.models import XeroConnection, XeroLink
-from linking.records import RecordProfile, kind_of
+from crm_xero import cache as shared_cache
+from linking import broker, figures, xero
+from linking.models import PendingXeroConsent, XeroConnection, XeroLink
+from linking.records import RecordProfile, kind_of, record_profile
 from linking.xero import Contact, CreditNote, Invoice, XeroError
 
 ZERO = Decimal("0.00")
@@ -334,3 +335,112 @@ def deal_default_contact(*, record: models.Model, connection: XeroConnection) ->
             if link is not None:
                 return link
     return None
+
+
+def item_link_get(*, record: models.Model, link_id: int | None) -> XeroLink | None:
+    """The record's link to one invoice or bill, by the link's id."""
+    if link_id is None:
+        return None
+    return XeroLink.objects.filter(
+        **{kind_of(record): record}, xero_type=XeroLink.XeroType.INVOICE, pk=link_id
+    ).first()
+
+
+def items_found(
+    *,
+    record: models.Model,
+    connection: XeroConnection,
+    bills: bool,
+    text: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[tuple[Invoice, bool]]:
+    """What Find… shows a deal (see `find_items`): each item, and whether the deal links it."""
+    found = find_items(
+        connection=connection, bills=bills, text=text, date_from=date_from, date_to=date_to
+    )
+    linked = {str(link.xero_id) for link in item_links(record=record, connection=connection)}
+    return [(item, item.invoice_id in linked) for item in found]
+
+
+# A deal's invoice draft: what its form starts with.
+
+
+def deal_invoice_lines(record: models.Model) -> list[dict]:
+    """The lines an invoice draft from a deal starts with: an opportunity's line items, else one
+    line of its value; a project (or an opportunity with neither) one line with its name."""
+    if kind_of(record) == "opportunity":
+        lines = [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_amount": line.unit_price,
+                "account_code": line.account_code,
+            }
+            for line in record.line_items.all()
+        ]
+        if lines:
+            return lines
+        if record.value:
+            return [{"description": record.name, "quantity": 1, "unit_amount": record.value}]
+    return [{"description": record.name, "quantity": 1}]
+
+
+def deal_invoice_defaults(*, record: models.Model, connection: XeroConnection) -> dict:
+    """The deal invoice form's starting header: the deal's currency (else the organisation's),
+    an opportunity's name as the reference, the Xero contact of `deal_default_contact`."""
+    defaults = {"currency": getattr(record, "currency", "") or connection.base_currency}
+    if kind_of(record) == "opportunity":
+        defaults["reference"] = record.name
+    if (default := deal_default_contact(record=record, connection=connection)) is not None:
+        defaults.update(contact_id=str(default.xero_id), contact_name=default.xero_name)
+    return defaults
+
+
+def deal_party_name(record: models.Model) -> str:
+    """The name New Xero Contact proposes on a deal: its organization's, else its contact's."""
+    if record.organization is not None:
+        return record.organization.name
+    if record.contact is not None:
+        return record.contact.full_name
+    return ""
+
+
+def contact_name(*, connection: XeroConnection, contact_id: object, name: str | None) -> str:
+    """The chosen Xero contact's name; a contact picked from the search's list comes back
+    without one, so Xero is asked for it (nothing when Xero cannot say)."""
+    contact_id = xero.xero_id(contact_id or "")
+    if name or not contact_id:
+        return name or ""
+    try:
+        return xero.get_contact(connection, contact_id).name
+    except XeroError:
+        return ""
+
+
+def contact_candidates(
+    *, connection: XeroConnection, record: models.Model, text: str = ""
+) -> list[Match]:
+    """What the match view lists: the contacts found by the text asked, else the record's
+    likely matches (`contact_matches`)."""
+    if text:
+        return contact_search(connection=connection, text=text)
+    return contact_matches(connection=connection, profile=record_profile(record))
+
+
+# The Integrations page.
+
+
+def integrations_overview(*, user, connection: XeroConnection | None) -> dict:
+    """What the Integrations page shows of the Xero connection (if any): its API headroom, the
+    admin's consent waiting for an organisation, the webhook key, the cache's and the worker
+    broker's reachability."""
+    return {
+        "connection": connection,
+        "headroom": xero.headroom(connection.tenant_id) if connection else None,
+        "webhook_key_set": bool(settings.XERO_WEBHOOK_KEY),
+        "cache_ttl_minutes": max(1, settings.XERO_CACHE_TTL // 60),
+        "pending": PendingXeroConsent.objects.filter(user=user).last(),
+        "cache_down": not shared_cache.is_reachable(),
+        "broker_down": not broker.is_reachable(),
+    }

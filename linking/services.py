@@ -6,8 +6,10 @@ import contextlib
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -32,31 +34,92 @@ from linking.xero import (
 )
 
 log = logging.getLogger(__name__)
+Action = AuditEntry.Action
 
 
-def audit_record(
-    *,
-    user,
-    action: str,
-    record: models.Model | None = None,
-    tenant_id: str | None = None,
-    xero_id: str = "",
-    changes: dict | None = None,
-    error: str = "",
-) -> AuditEntry:
-    """Write one audit entry: who did what to which record, and whether Xero accepted it."""
-    return AuditEntry.objects.create(
-        user=user if getattr(user, "is_authenticated", False) else None,
-        action=action,
-        record_type=record._meta.model_name if record is not None else "",
-        record_id=record.pk if record is not None else None,
-        record_label=str(record)[:255] if record is not None else "",
-        tenant_id=tenant_id,
-        xero_id=xero_id,
-        changes=changes or {},
-        succeeded=not error,
-        error=error,
-    )
+@dataclass
+class Audit:
+    """One audited action: who does what to which record, in which tenant, on which Xero id.
+
+    Inside `audited()` the block may set `xero_id` and `changes` as it learns them, or record
+    the success itself (`succeeded`, `created`) where it must be, e.g. inside the transaction
+    that made the change.
+    """
+
+    user: object
+    action: str
+    record: models.Model | None = None
+    tenant_id: str | None = None
+    xero_id: str = ""
+    changes: dict = field(default_factory=dict)
+    entry: AuditEntry | None = None
+
+    def write(self, *, error: str = "") -> AuditEntry:
+        """Write the entry: a success with its changes, or (`error`) a failure."""
+        record, user = self.record, self.user
+        return AuditEntry.objects.create(
+            user=user if getattr(user, "is_authenticated", False) else None,
+            action=self.action,
+            record_type=record._meta.model_name if record is not None else "",
+            record_id=record.pk if record is not None else None,
+            record_label=str(record)[:255] if record is not None else "",
+            tenant_id=self.tenant_id,
+            xero_id=self.xero_id,
+            changes={} if error else dict(self.changes or {}),
+            succeeded=not error,
+            error=error,
+        )
+
+    def succeeded(self, *, xero_id: str | None = None, changes: dict | None = None) -> AuditEntry:
+        """Record the success now (once: the block's end records nothing more)."""
+        if xero_id is not None:
+            self.xero_id = xero_id
+        if changes is not None:
+            self.changes = changes
+        self.entry = self.write()
+        return self.entry
+
+    def created(self, *, xero_id: str, changes: dict) -> AuditEntry:
+        """Record a create that Xero accepted: "created" once per Xero record.
+
+        A repeated submit of the same form sends the same Idempotency-Key and Xero answers with
+        the record it made the first time: that answer is audited as a replay
+        (changes["replay"]), not as a second creation. The record's row lock (SQLite: the
+        IMMEDIATE transaction) makes parallel submits take turns here, so exactly one of them
+        finds no earlier entry.
+        """
+        record = self.record
+        with transaction.atomic():
+            list(type(record)._base_manager.select_for_update().filter(pk=record.pk).values("pk"))
+            replay = AuditEntry.objects.filter(
+                action=self.action, tenant_id=self.tenant_id, xero_id=xero_id, succeeded=True
+            ).exists()
+            return self.succeeded(
+                xero_id=xero_id, changes={**changes, "replay": True} if replay else changes
+            )
+
+
+def audit_record(*, error: str = "", **entry: Any) -> AuditEntry:
+    """Write one audit entry (`entry`: the fields of `Audit`): who did what to which record,
+    and whether Xero accepted it (no `error`)."""
+    return Audit(**entry).write(error=error)
+
+
+@contextlib.contextmanager
+def audited(**entry: Any) -> Iterator[Audit]:
+    """Audit the block's action (`entry`: the fields of `Audit`): when Xero refuses or fails, a
+    failed entry with Xero's message, then the XeroError raised again; when the block ends, its
+    success (unless it recorded that itself). Any other exception is raised again unrecorded:
+    nothing was asked of Xero in vain.
+    """
+    audit = Audit(**entry)
+    try:
+        yield audit
+    except XeroError as exc:
+        audit.write(error=exc.message)
+        raise
+    if audit.entry is None:
+        audit.succeeded()
 
 
 def connection_get() -> XeroConnection | None:
@@ -201,7 +264,15 @@ def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnectio
         if not existing:
             _revoke_quietly(tokens.refresh_token)
         raise
-    with transaction.atomic():
+    with (
+        transaction.atomic(),
+        audited(
+            user=user,
+            action=Action.CONNECT,
+            tenant_id=tenant.tenant_id,
+            xero_id=tenant.tenant_id,
+        ) as audit,
+    ):
         if existing:
             # Under the row lock: a refresh running now must not write the old grant back.
             connection = XeroConnection.objects.select_for_update().get(pk=existing.pk)
@@ -221,13 +292,7 @@ def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnectio
         connection.country_code = organisation.country_code
         connection.timezone = organisation.timezone
         connection.save()
-        audit_record(
-            user=user,
-            action=AuditEntry.Action.CONNECT,
-            tenant_id=tenant.tenant_id,
-            xero_id=tenant.tenant_id,
-            changes={"organisation": connection.tenant_name, "reconnect": bool(existing)},
-        )
+        audit.changes = {"organisation": connection.tenant_name, "reconnect": bool(existing)}
     return connection
 
 
@@ -253,34 +318,24 @@ def connection_disconnect(*, user, connection: XeroConnection) -> None:
     reached, nothing changes here and the error is raised.
     """
     tenant_id = str(connection.tenant_id)
-    try:
-        xero.delete_connection(connection)
-    except XeroError as exc:
-        if not (exc.reconnect or exc.status in (401, 403, 404)):
-            audit_record(
-                user=user,
-                action=AuditEntry.Action.DISCONNECT,
-                tenant_id=tenant_id,
-                xero_id=tenant_id,
-                error=exc.message,
-            )
-            raise
-    connection.refresh_from_db()
-    try:
-        refresh_token = connection.refresh_token
-    except InvalidToken:  # no key reads it: nothing to revoke with
-        refresh_token = ""
-    _revoke_quietly(refresh_token)
-    with transaction.atomic():
-        name = connection.tenant_name
-        connection.delete()
-        audit_record(
-            user=user,
-            action=AuditEntry.Action.DISCONNECT,
-            tenant_id=tenant_id,
-            xero_id=tenant_id,
-            changes={"organisation": name},
-        )
+    with audited(
+        user=user, action=Action.DISCONNECT, tenant_id=tenant_id, xero_id=tenant_id
+    ) as audit:
+        try:
+            xero.delete_connection(connection)
+        except XeroError as exc:
+            if not (exc.reconnect or exc.status in (401, 403, 404)):
+                raise
+        connection.refresh_from_db()
+        try:
+            refresh_token = connection.refresh_token
+        except InvalidToken:  # no key reads it: nothing to revoke with
+            refresh_token = ""
+        _revoke_quietly(refresh_token)
+        with transaction.atomic():
+            name = connection.tenant_name
+            connection.delete()
+            audit.succeeded(changes={"organisation": name})
 
 
 def _revoke_quietly(refresh_token: str) -> None:
@@ -314,17 +369,6 @@ class LinkError(Exception):
     """A link that cannot be made (e.g. the record is already linked)."""
 
 
-def _audit_failure(*, user, action, record, connection, xero_id, exc: XeroError) -> None:
-    audit_record(
-        user=user,
-        action=action,
-        record=record,
-        tenant_id=str(connection.tenant_id),
-        xero_id=xero_id,
-        error=exc.message,
-    )
-
-
 def _already_linked(record) -> str:
     return f"{record} is already linked to a Xero contact. Unlink it first."
 
@@ -338,21 +382,37 @@ def _refuse_a_second_link(record, connection: XeroConnection) -> None:
         raise LinkError(_already_linked(record))
 
 
+def _audited(
+    action: str, user, record, connection: XeroConnection, xero_id: str = ""
+) -> contextlib.AbstractContextManager[Audit]:
+    """`audited()` for an action on a CRM record in the connected organisation."""
+    return audited(
+        user=user,
+        action=action,
+        record=record,
+        tenant_id=str(connection.tenant_id),
+        xero_id=xero_id,
+    )
+
+
 @transaction.atomic
-def _save_link(
-    *,
-    user,
-    record,
-    connection: XeroConnection,
-    xero_type: str,
-    xero_id: str,
-    name: str,
-    clash: dict,
-    refusal: str,
-    changes: dict,
-) -> XeroLink:
-    """Create one link and its audit entry, unless a link matching `clash` forbids it."""
+def _link_save(audit: Audit, *, connection: XeroConnection, to: Contact | Invoice) -> XeroLink:
+    """Link the audited record to a Xero contact (one at most) or to an invoice or bill (each
+    once) and record its success; a clashing link is refused with LinkError."""
+    record = audit.record
     kind = record._meta.model_name
+    if isinstance(to, Contact):
+        xero_type, target, name = XeroLink.XeroType.CONTACT, to.contact_id, to.name
+        clash: dict = {"xero_type": XeroLink.XeroType.CONTACT}
+        refusal, changes = _already_linked(record), {"xero_contact": name}
+    else:
+        xero_type, target = XeroLink.XeroType.INVOICE, to.invoice_id
+        name = to.number or to.reference or to.invoice_id
+        clash = {"xero_id": target}
+        refusal, changes = (
+            f"{name} is already linked to this {kind}.",
+            {"item": name, "type": to.type},
+        )
     if XeroLink.objects.filter(**{kind: record}, tenant_id=connection.tenant_id, **clash).exists():
         raise LinkError(refusal)
     try:
@@ -361,82 +421,57 @@ def _save_link(
                 **{kind: record},
                 tenant_id=connection.tenant_id,
                 xero_type=xero_type,
-                xero_id=xero_id,
+                xero_id=target,
                 xero_name=name[:255],
-                created_by=user,
+                created_by=audit.user,
             )
     except IntegrityError:  # linked at the same moment from another tab or person
         raise LinkError(refusal) from None
-    audit_record(
-        user=user,
-        action=AuditEntry.Action.LINK,
-        record=record,
-        tenant_id=str(connection.tenant_id),
-        xero_id=xero_id,
-        changes=changes,
-    )
+    audit.succeeded(xero_id=target, changes=changes)
     return link
 
 
-def _link_save(*, user, record, connection: XeroConnection, contact: Contact) -> XeroLink:
-    """Link the record to a Xero contact; a record links to one contact at most."""
-    return _save_link(
-        user=user,
-        record=record,
-        connection=connection,
-        xero_type=XeroLink.XeroType.CONTACT,
-        xero_id=contact.contact_id,
-        name=contact.name,
-        clash={"xero_type": XeroLink.XeroType.CONTACT},
-        refusal=_already_linked(record),
-        changes={"xero_contact": contact.name},
-    )
-
-
-def _fetched_or_audited(fetch, *, user, record, connection: XeroConnection, xero_id: str):
-    """What Xero answers to `fetch()`; a refusal is audited as a failed link, then raised."""
+def _link_new(*, user, record, connection: XeroConnection, to: Contact | Invoice) -> XeroLink:
+    """Link the record to what Xero just created; after the same form submitted again at once,
+    Xero replayed it, already linked: that link."""
     try:
-        return fetch()
-    except XeroError as exc:
-        _audit_failure(
-            user=user,
-            action=AuditEntry.Action.LINK,
-            record=record,
-            connection=connection,
-            xero_id=xero_id,
-            exc=exc,
-        )
+        with _audited(Action.LINK, user, record, connection) as audit:
+            return _link_save(audit, connection=connection, to=to)
+    except LinkError:
+        target = to.contact_id if isinstance(to, Contact) else to.invoice_id
+        if link := _existing_link(record, connection, target):
+            return link
         raise
+
+
+def _existing_link(record, connection: XeroConnection, xero_id: str) -> XeroLink | None:
+    return XeroLink.objects.filter(
+        **{record._meta.model_name: record}, tenant_id=connection.tenant_id, xero_id=xero_id
+    ).first()
 
 
 def link_create(*, user, record, connection: XeroConnection, xero_contact_id: str) -> XeroLink:
     """Link the record to an existing Xero contact (checked to exist in Xero first)."""
     if (xero_contact_id := xero_id(xero_contact_id)) is None:
         raise LinkError("That is not a Xero contact: choose one from the list.")
-    contact = _fetched_or_audited(
-        lambda: xero.get_contact(connection, xero_contact_id),
-        user=user,
-        record=record,
-        connection=connection,
-        xero_id=xero_contact_id,
-    )
-    xero.remember_contact(connection, contact)
-    return _link_save(user=user, record=record, connection=connection, contact=contact)
+    with _audited(Action.LINK, user, record, connection, xero_contact_id) as audit:
+        contact = xero.get_contact(connection, xero_contact_id)
+        xero.remember_contact(connection, contact)
+        return _link_save(audit, connection=connection, to=contact)
 
 
 @transaction.atomic
 def link_delete(*, user, link: XeroLink) -> None:
     """Remove the link only; nothing changes in Xero."""
-    record = link.record
-    audit_record(
+    with audited(
         user=user,
-        action=AuditEntry.Action.UNLINK,
-        record=record,
+        action=Action.UNLINK,
+        record=link.record,
         tenant_id=str(link.tenant_id),
         xero_id=str(link.xero_id),
         changes={"xero_contact": link.xero_name},
-    )
-    link.delete()
+    ):
+        link.delete()
 
 
 def _contact_draft(profile: RecordProfile, *, name: str = "") -> ContactDraft:
@@ -471,53 +506,13 @@ def _contact_create_in_xero(
     *, user, record, connection: XeroConnection, draft: ContactDraft, token: str
 ) -> Contact:
     """Create the contact in Xero (Idempotency-Key from the record and token) and audit it."""
-    try:
+    with _audited(Action.CREATE_CONTACT, user, record, connection) as audit:
         contact = xero.create_contact(
             connection, draft, idempotency_key=idempotency_key("contact", record, token)
         )
-    except XeroError as exc:
-        _audit_failure(
-            user=user,
-            action=AuditEntry.Action.CREATE_CONTACT,
-            record=record,
-            connection=connection,
-            xero_id="",
-            exc=exc,
-        )
-        raise
-    xero.remember_contact(connection, contact, new=True)
-    _audit_created(
-        user=user,
-        action=AuditEntry.Action.CREATE_CONTACT,
-        record=record,
-        connection=connection,
-        xero_id=contact.contact_id,
-        changes={"name": contact.name},
-    )
+        xero.remember_contact(connection, contact, new=True)
+        audit.created(xero_id=contact.contact_id, changes={"name": contact.name})
     return contact
-
-
-def _audit_created(*, user, action, record, connection: XeroConnection, xero_id: str, changes):
-    """Audit a create that Xero accepted: "created" once per Xero record.
-
-    A repeated submit of the same form sends the same Idempotency-Key and Xero answers with the
-    record it made the first time: that answer is audited as a replay (changes["replay"]), not as
-    a second creation. The record's row lock (SQLite: the IMMEDIATE transaction) makes parallel
-    submits take turns here, so exactly one of them finds no earlier entry.
-    """
-    with transaction.atomic():
-        list(type(record)._base_manager.select_for_update().filter(pk=record.pk).values("pk"))
-        replay = AuditEntry.objects.filter(
-            action=action, tenant_id=connection.tenant_id, xero_id=xero_id, succeeded=True
-        ).exists()
-        return audit_record(
-            user=user,
-            action=action,
-            record=record,
-            tenant_id=str(connection.tenant_id),
-            xero_id=xero_id,
-            changes={**changes, "replay": True} if replay else changes,
-        )
 
 
 def xero_contact_create(*, user, record, connection: XeroConnection, token: str) -> XeroLink:
@@ -531,85 +526,43 @@ def xero_contact_create(*, user, record, connection: XeroConnection, token: str)
     contact = _contact_create_in_xero(
         user=user, record=record, connection=connection, draft=draft, token=token
     )
-    try:
-        return _link_save(user=user, record=record, connection=connection, contact=contact)
-    except LinkError:
-        # The same form submitted again at once: Xero replayed the contact, already linked.
-        if link := _existing_link(record, connection, contact.contact_id):
-            return link
-        raise
+    return _link_new(user=user, record=record, connection=connection, to=contact)
 
 
-def _existing_link(record, connection: XeroConnection, xero_id: str) -> XeroLink | None:
-    return XeroLink.objects.filter(
-        **{record._meta.model_name: record}, tenant_id=connection.tenant_id, xero_id=xero_id
-    ).first()
+def _copied(plan: CopyPlan) -> dict:
+    return {"copied": plan.copied, "not_copied": plan.refused}
 
 
 def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
     """Add the record's details to the linked Xero contact where Xero's fields are empty."""
-    action = AuditEntry.Action.COPY_TO_XERO
-    try:
-        contact = xero.get_contact(connection, str(link.xero_id))
+    xero_contact = str(link.xero_id)
+    with _audited(Action.COPY_TO_XERO, user, record, connection, xero_contact) as audit:
+        contact = xero.get_contact(connection, xero_contact)
         plan = plan_copy_to_xero(record_profile(record), contact)
         if plan.draft is not None:
             digest = hashlib.sha256(repr(plan.draft).encode()).hexdigest()[:16]
             contact = xero.update_contact(
                 connection,
-                str(link.xero_id),
+                xero_contact,
                 plan.draft,
                 idempotency_key=idempotency_key("copy", record, digest),
             )
         xero.remember_contact(connection, contact)
-    except XeroError as exc:
-        _audit_failure(
-            user=user,
-            action=action,
-            record=record,
-            connection=connection,
-            xero_id=str(link.xero_id),
-            exc=exc,
-        )
-        raise
-    audit_record(
-        user=user,
-        action=action,
-        record=record,
-        tenant_id=str(connection.tenant_id),
-        xero_id=str(link.xero_id),
-        changes={"copied": plan.copied, "not_copied": plan.refused},
-    )
+        audit.changes = _copied(plan)
     return plan
 
 
 def details_copy_from_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
     """Add the linked Xero contact's details to the record where the record's fields are empty."""
-    action = AuditEntry.Action.COPY_FROM_XERO
-    try:
-        contact = xero.get_contact(connection, str(link.xero_id))
+    xero_contact = str(link.xero_id)
+    with _audited(Action.COPY_FROM_XERO, user, record, connection, xero_contact) as audit:
+        contact = xero.get_contact(connection, xero_contact)
         xero.remember_contact(connection, contact)
-    except XeroError as exc:
-        _audit_failure(
-            user=user,
-            action=action,
-            record=record,
-            connection=connection,
-            xero_id=str(link.xero_id),
-            exc=exc,
-        )
-        raise
-    plan = plan_copy_from_xero(record_profile(record), contact)
-    with transaction.atomic():
-        if plan.record_changes:
-            record_update(record, plan.record_changes)
-        audit_record(
-            user=user,
-            action=action,
-            record=record,
-            tenant_id=str(connection.tenant_id),
-            xero_id=str(link.xero_id),
-            changes={"copied": plan.copied, "not_copied": plan.refused},
-        )
+        plan = plan_copy_from_xero(record_profile(record), contact)
+        with transaction.atomic():
+            if plan.record_changes:
+                record_update(record, plan.record_changes)
+            audit.succeeded(changes=_copied(plan))
     return plan
 
 
@@ -617,68 +570,33 @@ def invoice_draft_create(
     *, user, record, connection: XeroConnection, draft: InvoiceDraft, token: str
 ) -> Invoice:
     """Create a DRAFT sales invoice in Xero; a double submit (same token) makes one."""
-    try:
+    with _audited(Action.CREATE_INVOICE, user, record, connection, draft.contact_id) as audit:
         invoice = xero.create_invoice_draft(
             connection, draft, idempotency_key=idempotency_key("invoice", record, token)
         )
-    except XeroError as exc:
-        _audit_failure(
-            user=user,
-            action=AuditEntry.Action.CREATE_INVOICE,
-            record=record,
-            connection=connection,
-            xero_id=draft.contact_id,
-            exc=exc,
+        xero.remember_invoices(connection, [invoice])
+        audit.created(
+            xero_id=invoice.invoice_id,
+            changes={
+                "number": invoice.number,
+                "total": str(invoice.total),
+                "contact": draft.contact_id,
+            },
         )
-        raise
-    xero.remember_invoices(connection, [invoice])
-    _audit_created(
-        user=user,
-        action=AuditEntry.Action.CREATE_INVOICE,
-        record=record,
-        connection=connection,
-        xero_id=invoice.invoice_id,
-        changes={
-            "number": invoice.number,
-            "total": str(invoice.total),
-            "contact": draft.contact_id,
-        },
-    )
     return invoice
 
 
 # Opportunities and projects: links to invoices and bills.
 
 
-def _item_link_save(*, user, record, connection: XeroConnection, invoice: Invoice) -> XeroLink:
-    """Link an invoice or bill to the record; the same item twice is refused."""
-    label = invoice.number or invoice.reference or invoice.invoice_id
-    return _save_link(
-        user=user,
-        record=record,
-        connection=connection,
-        xero_type=XeroLink.XeroType.INVOICE,
-        xero_id=invoice.invoice_id,
-        name=label,
-        clash={"xero_id": invoice.invoice_id},
-        refusal=f"{label} is already linked to this {record._meta.model_name}.",
-        changes={"item": label, "type": invoice.type},
-    )
-
-
 def item_link_create(*, user, record, connection: XeroConnection, invoice_id: str) -> XeroLink:
     """Link an existing invoice or bill (checked in Xero first) to an opportunity or project."""
     if (invoice_id := xero_id(invoice_id)) is None:
         raise LinkError("That is not a Xero invoice or bill: choose one from the list.")
-    invoice = _fetched_or_audited(
-        lambda: xero.get_invoice(connection, invoice_id),
-        user=user,
-        record=record,
-        connection=connection,
-        xero_id=invoice_id,
-    )
-    xero.remember_invoices(connection, [invoice])
-    return _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
+    with _audited(Action.LINK, user, record, connection, invoice_id) as audit:
+        invoice = xero.get_invoice(connection, invoice_id)
+        xero.remember_invoices(connection, [invoice])
+        return _link_save(audit, connection=connection, to=invoice)
 
 
 def deal_invoice_create(
@@ -688,14 +606,7 @@ def deal_invoice_create(
     invoice = invoice_draft_create(
         user=user, record=record, connection=connection, draft=draft, token=token
     )
-    try:
-        link = _item_link_save(user=user, record=record, connection=connection, invoice=invoice)
-    except LinkError:
-        # The same form submitted again at once: Xero replayed the invoice, already linked.
-        link = _existing_link(record, connection, invoice.invoice_id)
-        if link is None:
-            raise
-    return invoice, link
+    return invoice, _link_new(user=user, record=record, connection=connection, to=invoice)
 
 
 def deal_contact_create(*, user, record, connection: XeroConnection, name: str, token: str):
@@ -710,8 +621,11 @@ def deal_contact_create(*, user, record, connection: XeroConnection, name: str, 
         user=user, record=record, connection=connection, draft=draft, token=token
     )
     if party is not None:
-        with contextlib.suppress(LinkError):  # a party already linked keeps its link
-            _link_save(user=user, record=party, connection=connection, contact=contact)
+        with (
+            contextlib.suppress(LinkError),  # a party already linked keeps its link
+            _audited(Action.LINK, user, party, connection) as audit,
+        ):
+            _link_save(audit, connection=connection, to=contact)
     return contact
 
 

@@ -1,12 +1,12 @@
 """What the Xero tab's views share: the gate (SSO, a live connection), the action decorators,
-paging, freshness and how an error reads."""
+the context every fragment and both item lists are rendered with, and how an error reads."""
 
 from __future__ import annotations
 
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.timesince import timesince
 from crm_xero.accounts.sso import is_sso_session, sso_context
 from linking import selectors, services
 from linking.records import CONTACT_KINDS, get_record
-from linking.xero import LineItem, XeroError
+from linking.xero import Invoice, XeroError
 
 
 def gate(request, kind: str, pk: int):
@@ -70,6 +70,27 @@ contact_action = tab_action(deals=False)
 deal_action = tab_action(deals=True)
 
 
+def answered_in(tab, *, deals: bool):
+    """A tab action (see `tab_action`) whose view returns what the tab then says (`notice`,
+    `problem`) or a page of its own; a refusal by Xero or by the rules of links is the tab
+    again with the reason."""
+
+    def decorator(view):
+        @wraps(view)
+        def answering(request, record, kind: str, connection):
+            try:
+                said = view(request, record, kind, connection)
+            except (XeroError, services.LinkError) as exc:
+                said = {"problem": error_words(exc)}
+            if isinstance(said, HttpResponse):
+                return said
+            return tab(request, record, kind, connection, **said)
+
+        return tab_action(deals=deals)(answering)
+
+    return decorator
+
+
 def error_words(exc: Exception) -> str:
     if not isinstance(exc, XeroError):
         return str(exc)
@@ -81,6 +102,11 @@ def tab_url(kind: str, record) -> str:
     return reverse("linking:xero_tab", args=[kind, record.pk])
 
 
+def tab_context(record, kind: str, **more) -> dict:
+    """What every fragment of the tab is rendered with: the record, its kind, the tab's URL."""
+    return {"record": record, "kind": kind, "tab_url": tab_url(kind, record), **more}
+
+
 def page_of(request, items, *, today=None, credit_notes=()):
     show = request.GET.get("show", "all")
     show = show if show in dict(selectors.SHOW_CHOICES) else "all"
@@ -89,15 +115,48 @@ def page_of(request, items, *, today=None, credit_notes=()):
     return show, page
 
 
-def line_items(lines) -> tuple[LineItem, ...]:
-    """An invoice draft's line items from its lines formset (deleted and empty rows left out)."""
-    return tuple(
-        LineItem(
-            description=line["description"],
-            quantity=line["quantity"],
-            unit_amount=line["unit_amount"],
-            account_code=line["account_code"],
-        )
-        for line in lines.cleaned_data
-        if line and not line.get("DELETE")
-    )
+def items_context(
+    request,
+    connection,
+    items,
+    *,
+    updated_at,
+    problem,
+    today,
+    links=(),
+    credit_notes=(),
+    show_choices=selectors.SHOW_CHOICES,
+) -> dict:
+    """What both tabs show of a list of invoices and bills: the summary, how current it is, the
+    Show filter, and a page of rows (item, its page in Xero, its link on a deal); `today` is
+    the organisation's."""
+    by_id = {str(link.xero_id): link for link in links}
+    show, page = page_of(request, items, today=today, credit_notes=credit_notes)
+    return {
+        "today": today,
+        "summary": selectors.invoice_summary(
+            invoices=items, base_currency=connection.base_currency, today=timezone.localdate()
+        ),
+        "freshness": freshness(updated_at, problem),
+        "show": show,
+        "show_choices": show_choices,
+        "page": page,
+        "rows": [
+            (item, selectors.item_url(connection, item), by_id.get(_invoice_id(item)))
+            for item in page.object_list
+        ],
+        "status_labels": selectors.STATUS_LABELS,
+    }
+
+
+def _invoice_id(item) -> str | None:
+    """A listed invoice's or bill's id (what a deal's links are to); a credit note has none."""
+    return item.invoice_id if isinstance(item, Invoice) else None
+
+
+def draft_notice(invoice, *, linked_to: str = "") -> str:
+    """What the tab says after an invoice draft was created (and linked to the deal)."""
+    number = f" {invoice.number}" if invoice.number else ""
+    linked = f" and linked to this {linked_to}" if linked_to else ""
+    amount = f"{invoice.currency} {invoice.total:,.2f}"
+    return f"Draft invoice{number} for {amount} created in Xero{linked}."

@@ -7,8 +7,6 @@ import uuid
 
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linking import chart, figures, recent, selectors, services, tasks
@@ -18,29 +16,23 @@ from linking.forms import (
     InvoiceLineFormSet,
     SearchForm,
 )
-from linking.records import record_profile
 from linking.timezones import organisation_today
 from linking.views._common import (
+    answered_in,
     contact_action,
+    draft_notice,
     error_words,
-    freshness,
-    line_items,
-    page_of,
+    items_context,
     refetch_when_allowed,
+    tab_context,
 )
-from linking.xero import InvoiceDraft, XeroError
+from linking.xero import XeroError
 
 
 def contact_tab(request, record, kind, connection, *, refresh=False, **extra):
     """The tab of an organization or contact: matches to link, or the linked contact's money."""
     link = selectors.contact_link_get(record=record, connection=connection)
-    context = {
-        "record": record,
-        "kind": kind,
-        "connection": connection,
-        "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
-        **extra,
-    }
+    context = tab_context(record, kind, connection=connection, **extra)
     try:
         if link is None:
             return _match_view(request, record, connection, context)
@@ -50,15 +42,14 @@ def contact_tab(request, record, kind, connection, *, refresh=False, **extra):
         return render(request, "linking/tab_error.html", context)
 
 
+contact_answer = answered_in(contact_tab, deals=False)
+
+
 def _match_view(request, record, connection, context):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    if query:
-        matches = selectors.contact_search(connection=connection, text=query)
-    else:
-        matches = selectors.contact_matches(connection=connection, profile=record_profile(record))
     context.update(
-        matches=matches,
+        matches=selectors.contact_candidates(connection=connection, record=record, text=query),
         query=query,
         search_form=form if query else SearchForm(),
         token=uuid.uuid4().hex,
@@ -80,16 +71,18 @@ def _linked_view(request, link, connection, context, *, refresh=False):
         account.problem,
         lambda after: tasks.refetch_later(connection, str(link.xero_id), after=after),
     )
-    contact = account.contact
     today = organisation_today(connection.timezone)
-    show, page = page_of(request, account.invoices, today=today, credit_notes=account.credit_notes)
     context.update(
-        contact=contact,
-        contact_url=selectors.contact_url(connection, contact.contact_id),
-        summary=selectors.invoice_summary(
-            invoices=account.invoices,
-            base_currency=connection.base_currency,
-            today=timezone.localdate(),
+        contact=account.contact,
+        contact_url=selectors.contact_url(connection, account.contact.contact_id),
+        **items_context(
+            request,
+            connection,
+            account.invoices,
+            updated_at=account.updated_at,
+            problem=account.problem,
+            today=today,
+            credit_notes=account.credit_notes,
         ),
         figures=figures.contact_figures(
             invoices=account.invoices,
@@ -98,13 +91,6 @@ def _linked_view(request, link, connection, context, *, refresh=False):
             today=today,
         ),
         rules=figures.rules(figures.CONTACT_RULES),
-        today=today,
-        freshness=freshness(account.updated_at, account.problem),
-        show=show,
-        show_choices=selectors.SHOW_CHOICES,
-        page=page,
-        rows=[(item, selectors.item_url(connection, item), None) for item in page.object_list],
-        status_labels=selectors.STATUS_LABELS,
     )
     # Issue 12: the 12-month chart, and what Xero showed changed (linking/chart.py, recent.py).
     if account.problem is None:  # older data shown while Xero is busy tells nothing new
@@ -123,37 +109,27 @@ def _linked_view(request, link, connection, context, *, refresh=False):
 
 
 @require_POST
-@contact_action
+@contact_answer
 def xero_link(request, record, kind, connection):
     """Add Link: link the record to the chosen Xero contact."""
-    try:
-        link = services.link_create(
-            user=request.user,
-            record=record,
-            connection=connection,
-            xero_contact_id=request.POST.get("xero_contact_id", ""),
-        )
-    except (XeroError, services.LinkError) as exc:
-        return contact_tab(request, record, kind, connection, problem=error_words(exc))
-    notice = f"Linked to {link.xero_name} in Xero."
-    return contact_tab(request, record, kind, connection, notice=notice)
+    link = services.link_create(
+        user=request.user,
+        record=record,
+        connection=connection,
+        xero_contact_id=request.POST.get("xero_contact_id", ""),
+    )
+    return {"notice": f"Linked to {link.xero_name} in Xero."}
 
 
 @require_POST
-@contact_action
+@contact_answer
 def xero_new_contact(request, record, kind, connection):
     """New Xero Contact: create it from the record's details and link it."""
-    try:
-        link = services.xero_contact_create(
-            user=request.user,
-            record=record,
-            connection=connection,
-            token=request.POST.get("token") or uuid.uuid4().hex,
-        )
-    except (XeroError, services.LinkError) as exc:
-        return contact_tab(request, record, kind, connection, problem=error_words(exc))
-    notice = f"Created {link.xero_name} in Xero and linked it."
-    return contact_tab(request, record, kind, connection, notice=notice)
+    token = request.POST.get("token") or uuid.uuid4().hex
+    link = services.xero_contact_create(
+        user=request.user, record=record, connection=connection, token=token
+    )
+    return {"notice": f"Created {link.xero_name} in Xero and linked it."}
 
 
 def _link_or_404(record, connection):
@@ -164,50 +140,41 @@ def _link_or_404(record, connection):
 
 
 @require_http_methods(["GET", "POST"])
-@contact_action
+@contact_answer
 def xero_unlink(request, record, kind, connection):
     """Unlink: ask first, then remove the link only."""
     link = _link_or_404(record, connection)
     if request.method == "GET":
-        context = {
-            "record": record,
-            "kind": kind,
-            "link": link,
-            "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
-        }
+        context = tab_context(record, kind, link=link)
         return render(request, "linking/tab_unlink_confirm.html", context)
     services.link_delete(user=request.user, link=link)
-    notice = f"Unlinked from {link.xero_name}. Nothing was changed in Xero."
-    return contact_tab(request, record, kind, connection, notice=notice)
+    return {"notice": f"Unlinked from {link.xero_name}. Nothing was changed in Xero."}
 
 
-def _copy(request, record, kind, connection, copy, words: str):
+def _copy(request, record, connection, copy, words: str) -> dict:
     link = _link_or_404(record, connection)
-    try:
-        plan = copy(user=request.user, record=record, link=link, connection=connection)
-    except XeroError as exc:
-        return contact_tab(request, record, kind, connection, problem=error_words(exc))
-    extra = {}
+    plan = copy(user=request.user, record=record, link=link, connection=connection)
+    said = {}
     if plan.copied or not plan.refused:
         # "Nothing to copy ... already has everything" would be untrue beside a refusal.
-        extra["notice"] = describe(plan, direction=words)
+        said["notice"] = describe(plan, direction=words)
     if plan.refused:
-        extra["problem"] = "Not copied: " + "; ".join(plan.refused) + "."
-    return contact_tab(request, record, kind, connection, **extra)
+        said["problem"] = "Not copied: " + "; ".join(plan.refused) + "."
+    return said
 
 
 @require_POST
-@contact_action
+@contact_answer
 def xero_copy_to(request, record, kind, connection):
     """Copy details to Xero: add the record's details where the Xero contact has none."""
-    return _copy(request, record, kind, connection, services.details_copy_to_xero, "to Xero")
+    return _copy(request, record, connection, services.details_copy_to_xero, "to Xero")
 
 
 @require_POST
-@contact_action
+@contact_answer
 def xero_copy_from(request, record, kind, connection):
     """Copy details from Xero: add the Xero contact's details where the record has none."""
-    return _copy(request, record, kind, connection, services.details_copy_from_xero, "from Xero")
+    return _copy(request, record, connection, services.details_copy_from_xero, "from Xero")
 
 
 @require_http_methods(["GET", "POST"])
@@ -220,35 +187,18 @@ def xero_invoice(request, record, kind, connection):
         data, initial=InvoiceDraftForm.initial_for(currency=connection.base_currency)
     )
     lines = InvoiceLineFormSet(data, prefix="lines")
-    context = {
-        "record": record,
-        "kind": kind,
-        "link": link,
-        "form": form,
-        "lines": lines,
-        "tab_url": reverse("linking:xero_tab", args=[kind, record.pk]),
-    }
+    context = tab_context(record, kind, link=link, form=form, lines=lines)
     if data is None or not (form.is_valid() and lines.is_valid()):
         return render(request, "linking/tab_invoice_form.html", context)
-    draft = InvoiceDraft(
-        contact_id=str(link.xero_id),
-        date=form.cleaned_data["date"],
-        due_date=form.cleaned_data["due_date"],
-        reference=form.cleaned_data["reference"],
-        currency=form.cleaned_data["currency"],
-        line_items=line_items(lines),
-    )
     try:
         invoice = services.invoice_draft_create(
             user=request.user,
             record=record,
             connection=connection,
-            draft=draft,
+            draft=form.draft(lines, contact_id=str(link.xero_id)),
             token=form.cleaned_data["token"],
         )
     except XeroError as exc:
         context["problem"] = error_words(exc)
         return render(request, "linking/tab_invoice_form.html", context)
-    number = f" {invoice.number}" if invoice.number else ""
-    notice = f"Draft invoice{number} for {invoice.currency} {invoice.total:,.2f} created in Xero."
-    return contact_tab(request, record, kind, connection, notice=notice)
+    return contact_tab(request, record, kind, connection, notice=draft_notice(invoice))

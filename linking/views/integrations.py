@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,8 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm_xero import cache as shared_cache
-from linking import broker, services, xero
+from linking import selectors, services, xero
 from linking.access import sso_admin_required
 from linking.models import PendingXeroConsent
 from linking.xero import XeroError
@@ -30,21 +28,11 @@ OAUTH_MAX_AGE = 600  # seconds a consent may take
 @sso_admin_required
 def integrations(request):
     """The Integrations page: the Xero connection's state, or a button to make one."""
-    connection = services.connection_get()
-    return render(
-        request,
-        "linking/integrations.html",
-        {
-            "connection": connection,
-            "headroom": xero.headroom(connection.tenant_id) if connection else None,
-            "webhook_url": request.build_absolute_uri(reverse("linking:xero_webhook")),
-            "webhook_key_set": bool(settings.XERO_WEBHOOK_KEY),
-            "cache_ttl_minutes": max(1, settings.XERO_CACHE_TTL // 60),
-            "pending": PendingXeroConsent.objects.filter(user=request.user).last(),
-            "cache_down": not shared_cache.is_reachable(),
-            "broker_down": not broker.is_reachable(),
-        },
+    context = selectors.integrations_overview(
+        user=request.user, connection=services.connection_get()
     )
+    context["webhook_url"] = request.build_absolute_uri(reverse("linking:xero_webhook"))
+    return render(request, "linking/integrations.html", context)
 
 
 @require_POST
@@ -66,13 +54,7 @@ def xero_connect(request):
 def xero_callback(request):
     """Where Xero sends the admin back: check state, then connect."""
     flow = request.session.pop(OAUTH_SESSION_KEY, None)  # one use only
-    state = request.GET.get("state", "")
-    if (
-        not flow
-        or not state
-        or not secrets.compare_digest(state.encode(), flow["state"].encode())
-        or time.time() - flow["started"] > OAUTH_MAX_AGE
-    ):
+    if not _is_our_flow(flow, request.GET.get("state", "")):
         return _bad_callback(request)
     if error := request.GET.get("error"):
         if error == "access_denied":
@@ -94,6 +76,16 @@ def xero_callback(request):
         return redirect("linking:xero_choose")
     messages.success(request, f"Connected to {outcome.connection.tenant_name}.")
     return redirect("linking:integrations")
+
+
+def _is_our_flow(flow: dict | None, state: str) -> bool:
+    """The callback answers the consent this session started (same state), in time."""
+    return bool(
+        flow
+        and state
+        and secrets.compare_digest(state.encode(), flow["state"].encode())
+        and time.time() - flow["started"] <= OAUTH_MAX_AGE
+    )
 
 
 def _connect_refusal(exc: XeroError) -> str:

@@ -13,15 +13,24 @@ from decimal import Decimal
 import pytest
 
 from linking import selectors
-from linking.models import XeroConnection
+from linking.models import XeroConnection, XeroLink
 from linking.records import RecordProfile, record_profile
 from linking.xero.types import Invoice
-from tests.factories import ContactFactory, OrganizationFactory, XeroConnectionFactory
+from tests.factories import (
+    ContactFactory,
+    OpportunityFactory,
+    OpportunityLineItemFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    XeroConnectionFactory,
+    XeroLinkFactory,
+)
 from tests.linking.conftest import requests_to
 from tests.xero_spec import example
 
 TODAY = date(2026, 3, 15)
 CONTACTS_PATH = "/api.xro/2.0/Contacts"
+KAT_ID = "5cc8cf28-567e-4d43-b287-687cfcaec47c"
 
 
 def item(
@@ -410,3 +419,115 @@ def test_a_bill_link_opens_accounts_payable(organisation):
     assert selectors.item_url(organisation, bill) == (
         f"{PREFIX}/AccountsPayable/Edit.aspx?InvoiceID={INVOICE_ID}"
     )
+
+
+# A deal's invoice draft: what its form starts with.
+
+
+@pytest.mark.django_db
+def test_an_opportunitys_draft_starts_with_its_line_items_in_order():
+    deal = OpportunityFactory(value=Decimal("999.00"))
+    OpportunityLineItemFactory(opportunity=deal, description="Design", account_code="200")
+    OpportunityLineItemFactory(
+        opportunity=deal,
+        description="Hosting",
+        quantity=Decimal("12"),
+        unit_price=Decimal("9.50"),
+        account_code="",
+    )
+    assert selectors.deal_invoice_lines(deal) == [
+        {
+            "description": "Design",
+            "quantity": Decimal("2"),
+            "unit_amount": Decimal("150.00"),
+            "account_code": "200",
+        },
+        {
+            "description": "Hosting",
+            "quantity": Decimal("12"),
+            "unit_amount": Decimal("9.50"),
+            "account_code": "",
+        },
+    ]
+
+
+@pytest.mark.django_db
+def test_an_opportunity_without_line_items_is_one_line_of_its_value():
+    deal = OpportunityFactory(name="Website", value=Decimal("1234.50"))
+    assert selectors.deal_invoice_lines(deal) == [
+        {"description": "Website", "quantity": 1, "unit_amount": Decimal("1234.50")}
+    ]
+
+
+@pytest.mark.django_db
+def test_an_opportunity_without_lines_or_value_and_a_project_are_one_line_of_their_name():
+    deal = OpportunityFactory(name="Website", value=Decimal("0.00"))
+    project = ProjectFactory(name="Fit-out")
+    assert selectors.deal_invoice_lines(deal) == [{"description": "Website", "quantity": 1}]
+    assert selectors.deal_invoice_lines(project) == [{"description": "Fit-out", "quantity": 1}]
+
+
+@pytest.mark.django_db
+def test_a_deals_draft_header_has_its_currency_reference_and_linked_contact(connection):
+    deal = OpportunityFactory(name="Website", currency="AUD")
+    XeroLinkFactory(record=deal.organization, xero_id=KAT_ID, xero_name="Katherine Warren")
+    assert selectors.deal_invoice_defaults(record=deal, connection=connection) == {
+        "currency": "AUD",
+        "reference": "Website",
+        "contact_id": KAT_ID,
+        "contact_name": "Katherine Warren",
+    }
+
+
+@pytest.mark.django_db
+def test_a_projects_draft_header_is_in_the_organisations_currency_without_a_reference(
+    connection,
+):
+    project = ProjectFactory(organization=None, contact=None)
+    assert connection.base_currency
+    assert selectors.deal_invoice_defaults(record=project, connection=connection) == {
+        "currency": connection.base_currency
+    }
+
+
+@pytest.mark.django_db
+def test_the_new_contact_is_named_after_the_deals_organization_else_its_contact():
+    deal = OpportunityFactory(organization__name="Acme")
+    person = ContactFactory(first_name="Lisa", last_name="Ng", organization=None)
+    assert selectors.deal_party_name(deal) == "Acme"
+    assert selectors.deal_party_name(ProjectFactory(organization=None, contact=person)) == (
+        "Lisa Ng"
+    )
+    assert selectors.deal_party_name(ProjectFactory(organization=None, contact=None)) == ""
+
+
+def test_a_chosen_contacts_name_is_asked_of_xero_only_when_the_form_lacks_it(xero, connection):
+    xero.expect_request(f"{CONTACTS_PATH}/{KAT_ID}", method="GET").respond_with_json(
+        {"Contacts": [{"ContactID": KAT_ID, "Name": "Katherine Warren"}]}
+    )
+    ask = selectors.contact_name
+    assert ask(connection=connection, contact_id=KAT_ID, name="Kat") == "Kat"
+    assert ask(connection=connection, contact_id="not-a-guid", name="") == ""
+    assert ask(connection=connection, contact_id=None, name=None) == ""
+    assert xero.log == []
+    assert ask(connection=connection, contact_id=KAT_ID, name="") == "Katherine Warren"
+    assert len(requests_to(xero, "GET", f"{CONTACTS_PATH}/{KAT_ID}")) == 1
+
+
+def test_a_chosen_contact_xero_cannot_name_has_no_name(xero, connection):
+    xero.expect_request(f"{CONTACTS_PATH}/{KAT_ID}", method="GET").respond_with_json(
+        {"Message": "Not found"}, status=404
+    )
+    assert selectors.contact_name(connection=connection, contact_id=KAT_ID, name="") == ""
+
+
+@pytest.mark.django_db
+def test_a_deals_item_link_is_found_by_id_and_never_another_records():
+    deal, other = OpportunityFactory(), OpportunityFactory()
+    mine = XeroLinkFactory(record=deal, xero_type=XeroLink.XeroType.INVOICE)
+    theirs = XeroLinkFactory(record=other, xero_type=XeroLink.XeroType.INVOICE)
+    contact = XeroLinkFactory(record=deal)  # a contact link is no item
+    assert selectors.item_link_get(record=deal, link_id=mine.pk) == mine
+    assert selectors.item_link_get(record=deal, link_id=theirs.pk) is None
+    assert selectors.item_link_get(record=deal, link_id=contact.pk) is None
+    assert selectors.item_link_get(record=deal, link_id=None) is None

@@ -13,7 +13,7 @@ from crm_xero.crm.models import Contact as CrmContact
 from linking import services
 from linking.models import AuditEntry, XeroLink
 from linking.xero.errors import XeroError
-from linking.xero.types import InvoiceDraft, LineItem
+from linking.xero.types import Contact, Invoice, InvoiceDraft, LineItem
 from tests.factories import ContactFactory, OpportunityFactory, OrganizationFactory, XeroLinkFactory
 from tests.linking.conftest import TENANT_ID, requests_to
 from tests.xero_spec import example
@@ -631,3 +631,101 @@ def test_an_action_without_a_signed_in_user_is_recorded_without_one():
     org = OrganizationFactory(name="Acme")
     entry = services.audit_record(user=AnonymousUser(), action="link", record=org, xero_id=KAT_ID)
     assert (entry.user, entry.record_label, entry.succeeded) == (None, "Acme", True)
+
+
+def audited_link(user, record):
+    return services.audited(
+        user=user, action="link", record=record, tenant_id=TENANT_ID, xero_id=KAT_ID
+    )
+
+
+def test_audited_records_the_success_with_what_the_block_learned(sso_user):
+    org = OrganizationFactory(name="Acme")
+    with audited_link(sso_user, org) as audit:
+        audit.changes = {"xero_contact": "Acme Ltd"}
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.succeeded, entry.error, entry.user) == ("link", True, "", sso_user)
+    assert (entry.record_label, str(entry.tenant_id), entry.xero_id) == (
+        "Acme",
+        TENANT_ID,
+        KAT_ID,
+    )
+    assert entry.changes == {"xero_contact": "Acme Ltd"}
+
+
+def test_audited_records_a_success_the_block_recorded_itself_once(sso_user):
+    org = OrganizationFactory()
+    with audited_link(sso_user, org) as audit:
+        audit.succeeded(xero_id=LISA_ID, changes={"xero_contact": "Lisa"})
+    assert audit_entries() == [("link", True, LISA_ID, "")]
+
+
+def test_audited_records_xeros_refusal_in_its_words_then_raises_it(sso_user):
+    org = OrganizationFactory()
+    refusal = XeroError("The contact name Acme is already assigned to another contact.")
+    with pytest.raises(XeroError) as raised, audited_link(sso_user, org) as audit:
+        audit.changes = {"xero_contact": "Acme"}  # a failure records no changes
+        raise refusal
+    assert raised.value is refusal
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.succeeded, entry.xero_id, entry.changes) == (
+        "link",
+        False,
+        KAT_ID,
+        {},
+    )
+    assert entry.error == "The contact name Acme is already assigned to another contact."
+
+
+def test_audited_raises_any_other_failure_without_recording_anything(sso_user):
+    org = OrganizationFactory()
+    with pytest.raises(services.LinkError, match="already linked"), audited_link(sso_user, org):
+        raise services.LinkError("Acme is already linked to a Xero contact. Unlink it first.")
+    with pytest.raises(ZeroDivisionError), audited_link(sso_user, org):
+        _ = 1 / 0
+    assert not AuditEntry.objects.exists()
+
+
+# The one link saver: a contact once per record, an invoice or bill once per deal.
+
+
+def test_the_link_saver_links_a_record_to_one_contact_and_audits_it(sso_user, connection):
+    org = OrganizationFactory(name="Acme")
+    with audited_link(sso_user, org) as audit:
+        link = services._link_save(
+            audit, connection=connection, to=Contact(contact_id=KAT_ID, name="Katherine Warren")
+        )
+    assert (link.organization, str(link.xero_id), link.xero_name, link.xero_type) == (
+        org,
+        KAT_ID,
+        "Katherine Warren",
+        "contact",
+    )
+    assert AuditEntry.objects.get().changes == {"xero_contact": "Katherine Warren"}
+    with pytest.raises(services.LinkError) as refused, audited_link(sso_user, org) as audit:
+        services._link_save(audit, connection=connection, to=Contact(contact_id=LISA_ID, name="L"))
+    assert str(refused.value) == "Acme is already linked to a Xero contact. Unlink it first."
+    assert XeroLink.objects.count() == 1
+    assert audit_entries() == [("link", True, KAT_ID, "")]
+
+
+def test_the_link_saver_links_each_invoice_once_by_number_else_reference(sso_user, connection):
+    deal = OpportunityFactory()
+    bill = Invoice(invoice_id=INVOICE_ID, type="ACCPAY", status="AUTHORISED", reference="SUP-9")
+    with audited_link(sso_user, deal) as audit:
+        link = services._link_save(audit, connection=connection, to=bill)
+    assert (link.opportunity, str(link.xero_id), link.xero_name, link.xero_type) == (
+        deal,
+        INVOICE_ID,
+        "SUP-9",
+        "invoice",
+    )
+    assert AuditEntry.objects.get().changes == {"item": "SUP-9", "type": "ACCPAY"}
+    with pytest.raises(services.LinkError) as refused, audited_link(sso_user, deal) as audit:
+        services._link_save(audit, connection=connection, to=bill)
+    assert str(refused.value) == "SUP-9 is already linked to this opportunity."
+    other = Invoice(invoice_id=NEW_ID, type="ACCREC", status="DRAFT", number="INV-0042")
+    with audited_link(sso_user, deal) as audit:
+        services._link_save(audit, connection=connection, to=other)
+    assert sorted(XeroLink.objects.values_list("xero_name", flat=True)) == ["INV-0042", "SUP-9"]
+    assert AuditEntry.objects.count() == 2
