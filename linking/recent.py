@@ -21,19 +21,41 @@ it (the same change seen twice is one row); each contact keeps its newest KEEP r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import ParamSpec, Protocol
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from linking import xero
 from linking.models import XeroChange, XeroConnection, XeroItemSeen
 from linking.xero import CreditNote, Invoice, XeroError
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+
+def _beside_the_tab(look: Callable[P, list[Change]]) -> Callable[P, list[Change]]:
+    """What a tab records of Xero's changes must never cost the person the tab: a database that
+    cannot take the rows now (SQLite busy with another writer, say) is logged and skipped."""
+
+    @functools.wraps(look)
+    def quietly(*args: P.args, **kwargs: P.kwargs) -> list[Change]:
+        try:
+            with transaction.atomic():
+                return look(*args, **kwargs)
+        except DatabaseError:
+            log.warning("Recent changes in Xero not recorded this time", exc_info=True)
+            return []
+
+    return quietly
+
 
 KEEP = 20  # changes kept per tenant and Xero contact; older ones are pruned
 SHOWN = 8  # changes a tab lists
@@ -209,6 +231,7 @@ def _record(connection: XeroConnection, found: list[Change]) -> None:
         theirs.exclude(pk__in=newest).delete()
 
 
+@_beside_the_tab
 def contact_seen(
     connection: XeroConnection, contact_id: str, items: Iterable[Invoice | CreditNote]
 ) -> list[Change]:
@@ -230,6 +253,7 @@ def contact_seen(
     return _seen(connection, later, owner=contact_id, new_are_changes=True)
 
 
+@_beside_the_tab
 def items_seen(connection: XeroConnection, items: Iterable[Invoice | CreditNote]) -> list[Change]:
     """A deal tab showed its linked items: record what changed on those seen before."""
     return _seen(connection, items)

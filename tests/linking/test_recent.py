@@ -6,8 +6,10 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.db import OperationalError
 
 from linking import recent
 from linking.models import XeroChange, XeroItemSeen
@@ -185,3 +187,16 @@ def test_a_credit_note_new_since_the_baseline_shows_on_the_contact(connection):
     recent.contact_seen(connection, CONTACT, [invoice(), note])
     recent.contact_seen(connection, CONTACT, [invoice(), note])
     assert shown(connection) == ["Credit note CN-0042 raised for AUD 110.00"]
+
+
+def test_a_database_that_cannot_take_the_rows_costs_the_tab_nothing(connection, caplog):
+    recent.contact_seen(connection, CONTACT, [invoice()])
+    paid = invoice("PAID", "1000.00", at=AT + timedelta(hours=1), fully_paid_on=date(2026, 12, 3))
+    locked = OperationalError("database table is locked: linking_xeroitemseen")
+    with mock.patch.object(
+        type(XeroItemSeen.objects), "bulk_create", autospec=True, side_effect=locked
+    ):
+        assert recent.contact_seen(connection, CONTACT, [paid]) == []
+        assert recent.items_seen(connection, [paid]) == []
+    assert "Recent changes in Xero not recorded this time" in caplog.text
+    assert not XeroChange.objects.exists()
