@@ -6,7 +6,7 @@ The figures are pure functions over the seam's dataclasses, in Decimal.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -17,7 +17,7 @@ from django.db import models
 from linking import xero
 from linking.models import XeroConnection, XeroLink
 from linking.records import RecordProfile, kind_of
-from linking.xero import Contact, CreditNote, Invoice, XeroError
+from linking.xero import Contact, Invoice, XeroError
 
 ZERO = Decimal("0.00")
 STATUS_LABELS = {
@@ -86,31 +86,16 @@ def contact_search(*, connection: XeroConnection, text: str) -> list[Match]:
     return [Match(c, False) for c in contacts]
 
 
-@dataclass(frozen=True)
-class Account:
-    """A linked Xero contact with its invoices and bills, as of `updated_at`.
-
-    `problem` says why Xero could not be asked just now, when the data shown is older.
-    """
-
-    contact: Contact
-    invoices: list[Invoice]
-    updated_at: datetime
-    problem: XeroError | None = None
-    credit_notes: list[CreditNote] = field(default_factory=list)
+# A linked Xero contact with its invoices, bills and credit notes, as the seam answers it.
+Account = xero.Account
 
 
 def contact_account(
     *, connection: XeroConnection, contact_id: str, refresh: bool = False
 ) -> Account:
-    """The contact and its invoices and bills: from the cache when fresh (or `refresh`)."""
-    found, listed = xero.contact_account(connection, contact_id, refresh=refresh)
-    return Account(
-        contact=found.value,
-        invoices=list(listed.value.items),
-        updated_at=min(found.updated_at, listed.updated_at),
-        problem=found.problem or listed.problem,
-    )
+    """The contact, its invoices and bills, and its credit notes: from the cache when fresh (or
+    `refresh`)."""
+    return xero.contact_account(connection, contact_id, refresh=refresh)
 
 
 @dataclass(frozen=True)

@@ -196,18 +196,19 @@ def webhook_flush(tenant_id: str) -> None:
 
 @shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
 def contact_refetch(self, connection_id: int, contact_id: str) -> None:
-    """Fetch a contact and its invoices into the cache (after Xero said wait, or to warm it)."""
+    """Fetch a contact, its invoices and its credit notes into the cache (after Xero said wait,
+    or to warm it)."""
     connection = XeroConnection.objects.filter(pk=connection_id).first()
     if connection is None:
         return
     try:
         with xero.background():  # people opening tabs go first
-            found, listed = xero.contact_account(connection, contact_id)
+            account = xero.contact_account(connection, contact_id)
     except XeroError as exc:
         _retry_later(self, exc)
         return
-    if problem := found.problem or listed.problem:
-        _retry_later(self, problem)
+    if account.problem:
+        _retry_later(self, account.problem)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)

@@ -39,6 +39,7 @@ from linking.xero.types import (
     Address,
     Contact,
     ContactDraft,
+    CreditNote,
     Invoice,
     InvoiceDraft,
     LineItem,
@@ -421,6 +422,28 @@ def _json_invoice(data: dict[str, Any]) -> Invoice:
     )
 
 
+def _json_credit_note(data: dict[str, Any]) -> CreditNote:
+    contact = data.get("Contact") or {}
+    return CreditNote(
+        credit_note_id=str(data.get("CreditNoteID") or ""),
+        type=str(data.get("Type") or ""),
+        status=str(data.get("Status") or ""),
+        number=str(data.get("CreditNoteNumber") or ""),
+        reference=str(data.get("Reference") or ""),
+        contact_id=str(contact.get("ContactID") or ""),
+        contact_name=str(contact.get("Name") or ""),
+        date=_json_date(data.get("Date")),
+        currency=str(data.get("CurrencyCode") or ""),
+        currency_rate=_decimal(data["CurrencyRate"]) if data.get("CurrencyRate") else None,
+        sub_total=_decimal(data.get("SubTotal")),
+        total_tax=_decimal(data.get("TotalTax")),
+        total=_decimal(data.get("Total")),
+        remaining_credit=_decimal(data.get("RemainingCredit")),
+        updated_at=_json_datetime(data.get("UpdatedDateUTC")),
+        fully_paid_on=_json_date(data.get("FullyPaidOnDate")),
+    )
+
+
 def _json_body(response: Any) -> dict[str, Any]:
     """The JSON of an answer the SDK left unread (_preload_content=False), decimals exact."""
     try:
@@ -672,46 +695,111 @@ def list_invoices(
     if summary_only:
         kwargs["summary_only"] = TRUE
 
-    def fetch(page: int) -> tuple[list[Invoice], int | None]:
+    return _all_pages(
+        connection,
+        lambda api, page: api.get_invoices(
+            str(connection.tenant_id), page=page, **kwargs, **_raw()
+        ),
+        collection="Invoices",
+        mapper=_json_invoice,
+        key=lambda invoice: invoice.invoice_id,
+        page_size=page_size,
+        max_pages=max_pages,
+    )
+
+
+def _raw() -> dict[str, Any]:
+    """The SDK's call options for an answer read as Xero's JSON (mapped here, not by the SDK)."""
+    return {"_request_timeout": _timeout(), "_preload_content": False}
+
+
+def _all_pages(
+    connection: XeroConnection,
+    get_page: Callable[[AccountingApi, int], Any],
+    *,
+    collection: str,
+    mapper: Callable[[dict[str, Any]], T],
+    key: Callable[[T], str],
+    page_size: int,
+    max_pages: int | None = None,
+) -> list[T]:
+    """Every record of a paged list (or the first `max_pages` pages), each once; none when
+    If-Modified-Since found nothing changed (304)."""
+
+    def fetch(page: int) -> tuple[list[T], int | None]:
         try:
-            data = _call(
-                connection,
-                lambda api: _json_body(
-                    api.get_invoices(
-                        str(connection.tenant_id),
-                        page=page,
-                        **kwargs,
-                        _request_timeout=_timeout(),
-                        _preload_content=False,
-                    )
-                ),
-            )
+            data = _call(connection, lambda api: _json_body(get_page(api, page)))
         except XeroError as exc:
             if exc.status == 304:  # If-Modified-Since: nothing changed
                 return [], None
             raise
         try:
-            batch = [_json_invoice(i) for i in data.get("Invoices") or []]
+            batch = [mapper(record) for record in data.get(collection) or []]
         except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
             raise _unreadable() from exc
         return batch, (data.get("pagination") or {}).get("pageCount")
 
     # The first page tells how many there are; fetch the rest at once.
     # https://developer.xero.com/documentation/api/accounting/requests-and-responses#pagination
-    invoices, page_count = fetch(1)
+    records, page_count = fetch(1)
     if page_count is not None:
         last = min(page_count, max_pages) if max_pages else page_count
         for batch, _ in parallel([lambda page=page: fetch(page) for page in range(2, last + 1)]):
-            invoices.extend(batch)
+            records.extend(batch)
     else:
-        page, batch = 1, invoices
+        page, batch = 1, records
         while len(batch) >= page_size and (max_pages is None or page < max_pages):
             # No pagination block (older answers): page by page until a short one.
             page += 1
             batch, _ = fetch(page)
-            invoices.extend(batch)
-    # An invoice raised while the pages were read shifts the pages: one may be read twice.
-    return list({invoice.invoice_id: invoice for invoice in invoices}.values())
+            records.extend(batch)
+    # A record added while the pages were read shifts the pages: one may be read twice.
+    return list({key(record): record for record in records}.values())
+
+
+def credit_note_where(*, contact_id: str | None = None, ids: Iterable[str] = ()) -> str:
+    """A where filter for one contact's credit notes and/or credit notes by id (GET /CreditNotes
+    has no ContactIDs or IDs parameter). Ids that are not GUIDs are left out."""
+    clauses = []
+    if contact_id:
+        clauses.append(f'Contact.ContactID==Guid("{_guid(contact_id, "contact")}")')
+    if guids := [guid for i in ids if (guid := xero_id(i))]:
+        clauses.append("(" + " OR ".join(f'CreditNoteID==Guid("{g}")' for g in guids) + ")")
+    return " AND ".join(clauses)
+
+
+def list_credit_notes(
+    connection: XeroConnection,
+    *,
+    contact_id: str | None = None,
+    ids: Iterable[str] = (),
+    modified_since: datetime | None = None,
+    order: str = "Date DESC",
+    page_size: int = MAX_PAGE_SIZE,
+    max_pages: int | None = None,
+) -> list[CreditNote]:
+    """Every credit note (sales and purchase) of a contact and/or with these ids, all pages."""
+    # https://developer.xero.com/documentation/api/accounting/creditnotes#get-creditnotes
+    ids = list(ids)
+    where = credit_note_where(contact_id=contact_id, ids=ids)
+    if ids and "CreditNoteID" not in where:
+        return []  # none of the ids can be a credit note's
+    kwargs: dict[str, Any] = {"order": order, "page_size": page_size}
+    if where:
+        kwargs["where"] = where
+    if modified_since:
+        kwargs["if_modified_since"] = modified_since
+    return _all_pages(
+        connection,
+        lambda api, page: api.get_credit_notes(
+            str(connection.tenant_id), page=page, **kwargs, **_raw()
+        ),
+        collection="CreditNotes",
+        mapper=_json_credit_note,
+        key=lambda note: note.credit_note_id,
+        page_size=page_size,
+        max_pages=max_pages,
+    )
 
 
 def get_invoice(connection: XeroConnection, invoice_id: str) -> Invoice:

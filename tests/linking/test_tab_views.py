@@ -56,6 +56,10 @@ def test_add_link_checks_the_contact_in_xero_and_shows_the_overview(sso_user_cli
     xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(
         {**example("getInvoices"), "Invoices": []}
     )
+    # Issue 12: the contact's credit notes come with its invoices.
+    xero.expect_request("/api.xro/2.0/CreditNotes", method="GET").respond_with_json(
+        {**example("getCreditNotes"), "CreditNotes": []}
+    )
     response = sso_user_client.post(
         f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID}
     )
