@@ -20,6 +20,7 @@ from linking.xero.client import (
     list_credit_notes,
     list_invoices,
     list_tenants,
+    point_token_urls,
     update_contact,
 )
 from linking.xero.errors import XeroError
@@ -100,6 +101,7 @@ __all__ = [
     "list_invoices",
     "list_tenants",
     "new_pkce_pair",
+    "point_token_urls",
     "refetch_contacts",
     "refetch_credit_notes",
     "refetch_invoices",

@@ -21,6 +21,7 @@ import certifi
 import urllib3
 from django import db
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils import timezone
 from urllib3.util.retry import Retry
 from xero_python.accounting import AccountingApi
@@ -84,10 +85,23 @@ def _api_client(token: dict) -> ApiClient:
         pool_threads=1,
     )
     client.rest_client.pool_manager = _POOL
-    # The SDK keeps token URLs as class attributes; point them at the configured identity host.
+    return client
+
+
+def point_token_urls(**_signal: Any) -> None:
+    """Point the SDK's token URLs (class attributes of TokenApi) at XERO_IDENTITY_URL: once at
+    start-up (LinkingConfig.ready), and again when a test overrides the setting. The SDK never
+    uses them here (it gets no refresh token), but if it ever did, it would ask the right host."""
     TokenApi.refresh_token_url = f"{settings.XERO_IDENTITY_URL}/connect/token"
     TokenApi.revoke_token_url = f"{settings.XERO_IDENTITY_URL}/connect/revocation"
-    return client
+
+
+def _identity_url_changed(*, setting: str, **_signal: Any) -> None:
+    if setting == "XERO_IDENTITY_URL":
+        point_token_urls()
+
+
+setting_changed.connect(_identity_url_changed, dispatch_uid="linking.xero.token-urls")
 
 
 def _timeout() -> tuple[int, int]:
@@ -116,7 +130,7 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
                 return operation(_accounting(client))
         except ApiException as exc:
             headers = exc.headers  # the SDK keeps no last_response for an error
-            if exc.status == 401 and attempt == 1 and connection.pk:
+            if _status(exc) == 401 and attempt == 1 and connection.pk:
                 # Revoked or expired early: refresh (unless someone already did) and try again.
                 connection = tokens.refresh_locked(
                     connection.pk, unless_access_token_changed_from=token["access_token"]
@@ -185,8 +199,20 @@ def _header(headers: Any, name: str) -> str | None:
     return value if value is not None else headers.get(name.lower())
 
 
+def _status(exc: ApiException) -> int | None:
+    """The HTTP status of an SDK error. (The SDK's 400 exception answers `.status` with Xero's
+    message, and fails on an empty body: the response's own status first.)"""
+    status = getattr(exc.http_resp, "status", None)
+    if not isinstance(status, int):
+        try:
+            status = exc.status
+        except ValueError:
+            return None
+    return status if isinstance(status, int) else None
+
+
 def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
-    status = exc.status if isinstance(exc.status, int) else getattr(exc.http_resp, "status", None)
+    status = _status(exc)
     said = _xero_message(exc.body)
     if status == 429:
         retry_after = _int(_header(exc.headers, "Retry-After")) or 60
@@ -198,10 +224,15 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
             code=f"rate_limit_{problem}",
         )
     if status == 400:
-        return XeroError(said or "Xero refused the request.", status=400, code="validation")
+        return XeroError(
+            said or "Xero refused the request.", status=400, code="validation", xero_said=bool(said)
+        )
     if status == 401:
         return XeroError(
-            said or "Xero did not accept the access token.", status=401, code="unauthorized"
+            said or "Xero did not accept the access token.",
+            status=401,
+            code="unauthorized",
+            xero_said=bool(said),
         )
     if status == 403:
         return XeroError(
@@ -213,7 +244,9 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
             code="forbidden",
         )
     if status == 404:
-        return XeroError(said or "Not found in Xero.", status=404, code="not_found")
+        return XeroError(
+            said or "Not found in Xero.", status=404, code="not_found", xero_said=bool(said)
+        )
     if status and status >= 500:
         return XeroError(
             f"Xero is unavailable right now (HTTP {status}){f': {said}' if said else '.'}",
@@ -221,7 +254,9 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
             retryable=True,
             code="unavailable",
         )
-    return XeroError(said or f"Xero answered HTTP {status}.", status=status, code="error")
+    return XeroError(
+        said or f"Xero answered HTTP {status}.", status=status, code="error", xero_said=bool(said)
+    )
 
 
 def _connection_is_dead(error: XeroError, *, refreshed: bool) -> bool:
@@ -848,7 +883,7 @@ def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> 
     try:
         return operation(_identity(_api_client(token)))
     except ApiException as exc:
-        status = exc.status if isinstance(exc.status, int) else None
+        status = _status(exc)
         said = _xero_message(exc.body)
         raise XeroError(
             said or f"Xero's identity service answered HTTP {status}.",
@@ -856,6 +891,7 @@ def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> 
             retryable=bool(status and status >= 500),
             reconnect=status in (401, 403),
             code="identity",
+            xero_said=bool(said),
         ) from exc
     except urllib3.exceptions.HTTPError as exc:
         raise _network_error(exc) from exc
