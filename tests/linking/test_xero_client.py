@@ -150,8 +150,8 @@ def test_an_unreadable_invoice_page_is_a_retryable_xero_error(xero, connection):
     assert raised.value.message == "Xero's answer could not be read."
 
 
-def test_invoice_lists_read_from_json_equal_what_the_sdk_models_give(xero, connection):
-    """list_invoices parses Xero's JSON itself (for speed); get_invoice goes through the SDK."""
+def test_an_invoice_read_alone_equals_the_same_invoice_in_a_list(xero, connection):
+    """One mapper for both (test_mappers checks it against what the SDK deserialises)."""
     page = example("getInvoices")
     xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(page)
     listed = client.list_invoices(connection)
