@@ -551,14 +551,7 @@ def list_invoices(
     if summary_only:
         kwargs["summary_only"] = TRUE
 
-    return _all_pages(
-        lambda page: _send(connection, AccountingApi.get_invoices, page=page, **kwargs),
-        collection="Invoices",
-        mapper=mappers.invoice,
-        key=lambda invoice: invoice.invoice_id,
-        page_size=page_size,
-        max_pages=max_pages,
-    )
+    return _all_pages(connection, AccountingApi.get_invoices, "Invoices", max_pages, **kwargs)
 
 
 def _raw() -> dict[str, Any]:
@@ -566,21 +559,28 @@ def _raw() -> dict[str, Any]:
     return {"_request_timeout": _timeout(), "_preload_content": False}
 
 
+# The paged lists: how each collection's records are mapped, and told apart.
+_LISTS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "Invoices": (mappers.invoice, "invoice_id"),
+    "CreditNotes": (mappers.credit_note, "credit_note_id"),
+}
+
+
 def _all_pages(
-    get_page: Callable[[int], Any],
-    *,
+    connection: XeroConnection,
+    operation: Callable[..., Any],
     collection: str,
-    mapper: Callable[[dict[str, Any]], T],
-    key: Callable[[T], str],
-    page_size: int,
-    max_pages: int | None = None,
-) -> list[T]:
+    max_pages: int | None,
+    **kwargs: Any,
+) -> list:
     """Every record of a paged list (or the first `max_pages` pages), each once; none when
     If-Modified-Since found nothing changed (304)."""
+    mapper, id_field = _LISTS[collection]
+    page_size = kwargs["page_size"]
 
-    def fetch(page: int) -> tuple[list[T], int | None]:
+    def fetch(page: int) -> tuple[list, int | None]:
         try:
-            data = get_page(page) or {}
+            data = _send(connection, operation, page=page, **kwargs) or {}
         except XeroError as exc:
             if exc.status == 304:  # If-Modified-Since: nothing changed
                 return [], None
@@ -604,7 +604,7 @@ def _all_pages(
             batch, _ = fetch(page)
             records.extend(batch)
     # A record added while the pages were read shifts the pages: one may be read twice.
-    return list({key(record): record for record in records}.values())
+    return list({getattr(record, id_field): record for record in records}.values())
 
 
 def credit_note_where(*, contact_id: str | None = None, ids: Iterable[str] = ()) -> str:
@@ -640,12 +640,7 @@ def list_credit_notes(
     if modified_since:
         kwargs["if_modified_since"] = modified_since
     return _all_pages(
-        lambda page: _send(connection, AccountingApi.get_credit_notes, page=page, **kwargs),
-        collection="CreditNotes",
-        mapper=mappers.credit_note,
-        key=lambda note: note.credit_note_id,
-        page_size=page_size,
-        max_pages=max_pages,
+        connection, AccountingApi.get_credit_notes, "CreditNotes", max_pages, **kwargs
     )
 
 

@@ -102,72 +102,75 @@ def line_item(data: Json) -> LineItem:
     )
 
 
-def invoice(data: Json) -> Invoice:
+def _document(data: Json) -> dict[str, Any]:
+    """What invoices, bills and credit notes have alike: party, dates, currency, amounts."""
     party = data.get("Contact") or {}
+    return {
+        "type": text(data.get("Type")),
+        "status": text(data.get("Status")),
+        "reference": text(data.get("Reference")),
+        "contact_id": text(party.get("ContactID")),
+        "contact_name": text(party.get("Name")),
+        "date": day(data.get("Date")),
+        "currency": text(data.get("CurrencyCode")),
+        "currency_rate": maybe_decimal(data.get("CurrencyRate") or None),  # 0: none given
+        "sub_total": decimal(data.get("SubTotal")),
+        "total_tax": decimal(data.get("TotalTax")),
+        "total": decimal(data.get("Total")),
+        "updated_at": timestamp(data.get("UpdatedDateUTC")),
+        "fully_paid_on": day(data.get("FullyPaidOnDate")),
+    }
+
+
+def invoice(data: Json) -> Invoice:
+    """A sales invoice or a bill (GET/PUT /Invoices)."""
     return Invoice(
         invoice_id=text(data.get("InvoiceID")),
-        type=text(data.get("Type")),
-        status=text(data.get("Status")),
         number=text(data.get("InvoiceNumber")),
-        reference=text(data.get("Reference")),
-        contact_id=text(party.get("ContactID")),
-        contact_name=text(party.get("Name")),
-        date=day(data.get("Date")),
         due_date=day(data.get("DueDate")),
-        currency=text(data.get("CurrencyCode")),
-        sub_total=decimal(data.get("SubTotal")),
-        total_tax=decimal(data.get("TotalTax")),
-        total=decimal(data.get("Total")),
         amount_due=decimal(data.get("AmountDue")),
         amount_paid=decimal(data.get("AmountPaid")),
         amount_credited=decimal(data.get("AmountCredited")),
-        currency_rate=maybe_decimal(data.get("CurrencyRate") or None),
-        fully_paid_on=day(data.get("FullyPaidOnDate")),
-        updated_at=timestamp(data.get("UpdatedDateUTC")),
         line_items=tuple(line_item(item) for item in data.get("LineItems") or []),
+        **_document(data),
     )
 
 
 def credit_note(data: Json) -> CreditNote:
-    party = data.get("Contact") or {}
+    """A sales or purchase credit note (GET /CreditNotes)."""
     return CreditNote(
         credit_note_id=text(data.get("CreditNoteID")),
-        type=text(data.get("Type")),
-        status=text(data.get("Status")),
         number=text(data.get("CreditNoteNumber")),
-        reference=text(data.get("Reference")),
-        contact_id=text(party.get("ContactID")),
-        contact_name=text(party.get("Name")),
-        date=day(data.get("Date")),
-        currency=text(data.get("CurrencyCode")),
-        currency_rate=maybe_decimal(data.get("CurrencyRate") or None),
-        sub_total=decimal(data.get("SubTotal")),
-        total_tax=decimal(data.get("TotalTax")),
-        total=decimal(data.get("Total")),
         remaining_credit=decimal(data.get("RemainingCredit")),
-        updated_at=timestamp(data.get("UpdatedDateUTC")),
-        fully_paid_on=day(data.get("FullyPaidOnDate")),
+        **_document(data),
     )
+
+
+def _texts(data: Json, **keys: str) -> dict[str, str]:
+    """Text fields by the JSON key each is read from."""
+    return {name: text(data.get(key)) for name, key in keys.items()}
 
 
 def organisation(data: Json) -> Organisation:
+    """The connected organisation (GET /Organisation), with Xero's timezone name."""
     return Organisation(
-        organisation_id=text(data.get("OrganisationID")),
-        name=text(data.get("Name")),
-        legal_name=text(data.get("LegalName")),
-        base_currency=text(data.get("BaseCurrency")),
-        country_code=text(data.get("CountryCode")),
-        short_code=text(data.get("ShortCode")),
-        timezone=text(data.get("Timezone")),
+        **_texts(
+            data,
+            organisation_id="OrganisationID",
+            name="Name",
+            legal_name="LegalName",
+            base_currency="BaseCurrency",
+            country_code="CountryCode",
+            short_code="ShortCode",
+            timezone="Timezone",
+        )
     )
+
+
+# GET /connections' keys, in the order of Tenant's fields (connection_id, tenant_id, ...).
+_TENANT_KEYS = ("id", "tenantId", "tenantName", "tenantType", "authEventId")
 
 
 def tenant(data: Json) -> Tenant:
     """One of a token's connections (Identity API, GET /connections: camelCase keys)."""
-    return Tenant(
-        connection_id=text(data.get("id")),
-        tenant_id=text(data.get("tenantId")),
-        tenant_name=text(data.get("tenantName")),
-        tenant_type=text(data.get("tenantType")),
-        auth_event_id=text(data.get("authEventId")),
-    )
+    return Tenant(*(text(data.get(key)) for key in _TENANT_KEYS))
