@@ -80,6 +80,14 @@ def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> li
     return sorted(matches, key=lambda m: (not m.exact, m.contact.name.casefold()))
 
 
+def contact_name(*, connection: XeroConnection, contact_id: str) -> str:
+    """A Xero contact's name, from the cache when fresh; "" when Xero cannot say."""
+    try:
+        return xero.contact(connection, contact_id).value.name
+    except XeroError:
+        return ""
+
+
 def contact_search(*, connection: XeroConnection, text: str) -> list[Match]:
     """Xero contacts whose name, names, number or email contain the text."""
     contacts = xero.search_contacts(connection, text.strip())
@@ -275,14 +283,13 @@ def find_items(
     Optionally within invoice dates; the first FIND_LIMIT results, newest first.
     """
     text = text.strip()
-    items = xero.list_invoices(
+    items = xero.find_invoices(
         connection,
         types=["ACCPAY" if bills else "ACCREC"],
         search_term=text,
         date_from=date_from,
         date_to=date_to,
-        page_size=FIND_LIMIT,
-        max_pages=1,
+        limit=FIND_LIMIT,
     )
     if text:
         # searchTerm also looks at the Reference; the person asked for the number.

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm_xero.params import record_id
-from linking import selectors, services, tasks, xero
+from linking import selectors, services, tasks
 from linking.forms import (
     ContactPickerForm,
     DealInvoiceForm,
@@ -229,10 +229,7 @@ def _chosen_name(connection, form) -> str:
     contact_id, name = xero_id(form["contact_id"].value()), form["contact_name"].value()
     if name or not contact_id:
         return name or ""
-    try:
-        return xero.get_contact(connection, contact_id).name
-    except XeroError:
-        return ""
+    return selectors.contact_name(connection=connection, contact_id=contact_id)
 
 
 def _party_name(record) -> str:

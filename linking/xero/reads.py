@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -275,6 +275,28 @@ def search_contacts(connection: XeroConnection, term: str) -> list[Contact]:
         lambda _previous: client.search_contacts(connection, search_term=term),
     )
     return entry.value
+
+
+def find_invoices(
+    connection: XeroConnection,
+    *,
+    types: Iterable[str],
+    search_term: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 100,
+) -> list[Invoice]:
+    """The first `limit` invoices or bills (newest first) a search finds: asked of Xero each
+    time (a search's answer is not kept)."""
+    return client.list_invoices(
+        connection,
+        types=types,
+        search_term=search_term,
+        date_from=date_from,
+        date_to=date_to,
+        page_size=limit,
+        max_pages=1,
+    )
 
 
 def items(connection: XeroConnection, ids: list[str], *, refresh: bool = False) -> Items:
