@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 from urllib.parse import parse_qs
 
 import pytest
@@ -27,7 +28,7 @@ from time_machine import escape_hatch
 from crm_xero.crm.models import Opportunity, Organization
 from linking.models import XeroConnection, XeroLink
 from linking.xero import cache as xero_cache
-from linking.xero import reads
+from linking.xero import reads, tokens
 from sandbox import seed
 from sandbox.models import Contact as XeroContact
 from sandbox.models import CreditNote as XeroCreditNote
@@ -393,6 +394,17 @@ def test_credit_notes_are_refreshed_by_what_changed_and_fetched_whole_once_a_day
     assert asked.if_modified_since is None
     assert credit_notes_seen(listed) == credit_notes_of(contact)
     assert str(voided.credit_note_id) not in credit_notes_seen(listed)
+
+
+def test_a_cold_tab_checks_the_connections_token_once_for_its_three_calls(
+    connection, xero_sandbox, user_client, wire
+):
+    org, _contact = linked_org(connection, "Young Bros Transport")
+    check = tokens._check_readable
+    with mock.patch.object(tokens, "_check_readable", autospec=True, side_effect=check) as seen:
+        open_tab(user_client, org)
+    assert len(wire) == 3
+    assert seen.call_count == 1
 
 
 @pytest.mark.sandbox_invoices(3000)
