@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -123,7 +124,7 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
         client = _api_client(token)
         retry_after, headers = None, None
         try:
-            with budget.call(connection.tenant_id):
+            with _transport(), budget.call(connection.tenant_id):
                 return operation(_accounting(client))
         except ApiException as exc:
             headers = exc.headers  # the SDK keeps no last_response for an error
@@ -139,10 +140,6 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
                 error = _dead(error, connection)
                 tokens.mark_needs_reconnect(connection, error.message)
             raise error from exc
-        except OAuth2Error as exc:
-            raise XeroError("The Xero access token has expired.", code="token_expired") from exc
-        except urllib3.exceptions.HTTPError as exc:
-            raise _network_error(exc) from exc
         finally:
             _observe_limits(connection, client, retry_after, headers)
     raise AssertionError("unreachable")
@@ -166,8 +163,16 @@ def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
         return [call.result() for call in running]
 
 
-def _network_error(exc: Exception) -> XeroError:
-    return network_error(exc)
+@contextmanager
+def _transport() -> Iterator[None]:
+    """The failures on the way to Xero, mapped alike for Accounting and Identity calls (and, by
+    errors.network_error, for oauth's token calls over requests)."""
+    try:
+        yield
+    except OAuth2Error as exc:
+        raise XeroError("The Xero access token has expired.", code="token_expired") from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise network_error(exc) from exc
 
 
 def _xero_message(body: bytes | str | None) -> str:
@@ -680,7 +685,9 @@ def _identity_call(
         "expires_at": timezone.now().timestamp() + 600,
     }
     try:
-        return _json_body(operation(_identity(_api_client(token)), *args, **kwargs, **_raw()), list)
+        with _transport():
+            answer = operation(_identity(_api_client(token)), *args, **kwargs, **_raw())
+        return _json_body(answer, list)
     except ApiException as exc:
         status = _status(exc)
         said = _xero_message(exc.body)
@@ -692,8 +699,6 @@ def _identity_call(
             code="identity",
             xero_said=bool(said),
         ) from exc
-    except urllib3.exceptions.HTTPError as exc:
-        raise _network_error(exc) from exc
 
 
 def list_tenants(token_set: TokenSet) -> list[Tenant]:

@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from linking.models import XeroConnection
-from linking.xero import budget, client
+from linking.xero import budget, client, oauth
 from linking.xero.errors import XeroError
-from linking.xero.types import Address, ContactDraft, InvoiceDraft, LineItem, Phone
+from linking.xero.types import Address, ContactDraft, InvoiceDraft, LineItem, Phone, TokenSet
 from tests.linking.conftest import TENANT_ID, LateJSON, make_connection, requests_to, token_reply
 from tests.xero_spec import example
 
@@ -277,6 +277,18 @@ def test_an_unreachable_xero_is_not_said_to_be_xeros_words(connection, settings)
     with pytest.raises(XeroError) as excinfo:
         client.get_organisation(connection)
     assert excinfo.value.retryable and not excinfo.value.xero_said
+
+
+def test_token_and_api_calls_to_an_unreachable_xero_fail_in_the_same_words(connection, settings):
+    settings.XERO_API_URL = settings.XERO_IDENTITY_URL = "http://127.0.0.1:9"
+    with pytest.raises(XeroError) as api:
+        client.get_organisation(connection)
+    with pytest.raises(XeroError) as identity:
+        client.list_tenants(TokenSet("a", "r", timezone.now(), []))
+    with pytest.raises(XeroError) as token:
+        oauth.refresh("r")
+    assert api.value.code == identity.value.code == token.value.code == "refused"
+    assert api.value.message == identity.value.message == token.value.message
 
 
 def test_list_credit_notes_filters_by_contact_and_ids_and_reads_every_field(xero, connection):
