@@ -16,7 +16,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -207,7 +207,9 @@ def items_refetch(self, connection_id: int, invoice_ids: list[str]) -> None:
     _read_in_background(self, connection_id, lambda c: xero.items(c, invoice_ids))
 
 
-def _read_in_background(task, connection_id: int, read) -> None:
+def _read_in_background(
+    task, connection_id: int, read: Callable[[XeroConnection], xero.Account | xero.Items]
+) -> None:
     """A cached read as background work (people opening tabs go first); retried later when
     Xero could not be asked (the read's `problem`, or its error)."""
     connection = XeroConnection.objects.filter(pk=connection_id).first()
