@@ -9,6 +9,7 @@ sandbox received it.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import threading
@@ -727,6 +728,24 @@ def _deal_with_city_agency_invoices(connection) -> tuple[Opportunity, list[XeroI
     for row in rows:
         item_link(opportunity, connection, row)
     return opportunity, rows
+
+
+def test_a_deal_invoice_form_sent_back_names_its_contact_from_the_cache(
+    connection, xero_sandbox, user_client, wire
+):
+    org, contact = linked_org(connection, "Young Bros Transport")
+    open_tab(user_client, org)  # the contact is cached now
+    deal = OpportunityFactory(name="Cached contact deal")
+    wire.clear()
+
+    # Picked from the search's list (no name comes with it), and no lines: the form comes back.
+    response = user_client.post(
+        f"{tab_url(deal)}deal-invoice", {"contact_id": str(contact.contact_id), "contact_name": ""}
+    )
+
+    assert response.status_code == 200
+    assert contact.name in html.unescape(response.content.decode())
+    assert wire == []  # the name came from the cache, not from Xero
 
 
 def test_a_deal_tab_fetches_its_items_fifty_ids_a_call_cold_and_none_warm(
