@@ -1,7 +1,10 @@
 """Typed calls to Xero's Accounting and Identity APIs through xero-python.
 
-Every function takes the XeroConnection to use and returns dataclasses from linking.xero.types;
-any failure is raised as XeroError with Xero's own message.
+Every function takes the XeroConnection to use and returns dataclasses from linking.xero.types,
+mapped from Xero's JSON by linking.xero.mappers (the SDK builds and sends the requests; its answer
+is read raw). Every Accounting call goes through one send function (_send, then _call: fresh
+token, tenant id, timeouts, budget, limit headers, the 401 retry, error mapping); any failure is
+raised as XeroError (with Xero's own message, and xero_said, when it gave one).
 https://developer.xero.com/documentation/api/accounting/overview
 """
 
