@@ -6,7 +6,7 @@ The figures are pure functions over the seam's dataclasses, in Decimal.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -90,31 +90,16 @@ def contact_search(*, connection: XeroConnection, text: str) -> list[Match]:
     return [Match(c, False) for c in contacts]
 
 
-@dataclass(frozen=True)
-class Account:
-    """A linked Xero contact with its invoices and bills, as of `updated_at`.
-
-    `problem` says why Xero could not be asked just now, when the data shown is older.
-    """
-
-    contact: Contact
-    invoices: list[Invoice]
-    updated_at: datetime
-    problem: XeroError | None = None
-    credit_notes: list[CreditNote] = field(default_factory=list)
+# A linked Xero contact with its invoices, bills and credit notes, as the seam answers it.
+Account = xero.Account
 
 
 def contact_account(
     *, connection: XeroConnection, contact_id: str, refresh: bool = False
 ) -> Account:
-    """The contact and its invoices and bills: from the cache when fresh (or `refresh`)."""
-    found, listed = xero.contact_account(connection, contact_id, refresh=refresh)
-    return Account(
-        contact=found.value,
-        invoices=list(listed.value.items),
-        updated_at=min(found.updated_at, listed.updated_at),
-        problem=found.problem or listed.problem,
-    )
+    """The contact, its invoices and bills, and its credit notes: from the cache when fresh (or
+    `refresh`)."""
+    return xero.contact_account(connection, contact_id, refresh=refresh)
 
 
 @dataclass(frozen=True)
@@ -312,14 +297,13 @@ def find_items(
     Optionally within invoice dates; the first FIND_LIMIT results, newest first.
     """
     text = text.strip()
-    items = xero.list_invoices(
+    items = xero.find_invoices(
         connection,
         types=["ACCPAY" if bills else "ACCREC"],
         search_term=text,
         date_from=date_from,
         date_to=date_to,
-        page_size=FIND_LIMIT,
-        max_pages=1,
+        limit=FIND_LIMIT,
     )
     if text:
         # searchTerm also looks at the Reference; the person asked for the number.
@@ -413,7 +397,7 @@ def contact_name(*, connection: XeroConnection, contact_id: object, name: str | 
     if name or not contact_id:
         return name or ""
     try:
-        return xero.get_contact(connection, contact_id).name
+        return xero.contact(connection, contact_id).value.name  # from the cache when fresh
     except XeroError:
         return ""
 

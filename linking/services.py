@@ -631,7 +631,7 @@ def deal_contact_create(*, user, record, connection: XeroConnection, name: str, 
 
 # Webhooks: Xero says what changed; the cached entries that hold it are fetched again.
 
-WEBHOOK_CATEGORIES = ("CONTACT", "INVOICE")
+WEBHOOK_CATEGORIES = ("CONTACT", "INVOICE", "CREDITNOTE")
 
 
 @dataclass(frozen=True)
@@ -643,6 +643,7 @@ class WebhookOutcome:
     # tenant and category: the worker asks again later.
     left: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False, compare=False)
     problem: XeroError | None = field(default=None, repr=False, compare=False)
+    credit_notes: int = field(default=0, repr=False)
 
     def plus(self, other: WebhookOutcome) -> WebhookOutcome:
         return WebhookOutcome(
@@ -651,13 +652,20 @@ class WebhookOutcome:
             self.ignored + other.ignored,
             {**self.left, **other.left},
             self.problem or other.problem,
+            self.credit_notes + other.credit_notes,
         )
+
+    def __str__(self) -> str:
+        """As the log shows it; credit notes only when there were any."""
+        counts = f"contacts={self.contacts}, invoices={self.invoices}, ignored={self.ignored}"
+        extra = f", credit_notes={self.credit_notes}" if self.credit_notes else ""
+        return f"WebhookOutcome({counts}{extra})"
 
 
 def webhook_events_sorted(events: list[dict]) -> tuple[dict[str, dict[str, list[str]]], int]:
     """The ids webhook events name, deduplicated, by connected tenant (its id as the connection
-    spells it) and category (CONTACT, INVOICE); and how many ids name nothing the CRM follows
-    (another tenant, a reconnect-needing connection, another category)."""
+    spells it) and category (CONTACT, INVOICE, CREDITNOTE); and how many ids name nothing the
+    CRM follows (another tenant, a reconnect-needing connection, another category)."""
     named: dict[tuple[str, str], dict[str, None]] = {}
     for event in events:
         key = (str(event.get("tenantId", "")), str(event.get("eventCategory", "")).upper())
@@ -678,20 +686,21 @@ def webhook_events_sorted(events: list[dict]) -> tuple[dict[str, dict[str, list[
 
 
 def webhook_apply(tenant_id: str, ids: dict[str, list[str]]) -> WebhookOutcome:
-    """Refetch what webhooks named for one tenant: the cached contacts, then the invoices the CRM
-    keeps (xero.refetch_*). When Xero cannot be asked now (busy, or background calls must leave
-    the budget to people opening tabs), what was not asked for yet is in `left`, and `problem`
-    says why."""
+    """Refetch what webhooks named for one tenant: the cached contacts, then the invoices and the
+    credit notes the CRM keeps (xero.refetch_*). When Xero cannot be asked now (busy, or
+    background calls must leave the budget to people opening tabs), what was not asked for yet
+    is in `left`, and `problem` says why."""
     connection = _connection_for(tenant_id)
     if connection is None or connection.needs_reconnect:
         return WebhookOutcome(ignored=sum(len(names) for names in ids.values()))
-    counts = {"CONTACT": 0, "INVOICE": 0}
+    counts = {"CONTACT": 0, "INVOICE": 0, "CREDITNOTE": 0}
     ignored = 0
     left: dict[str, list[str]] = {}
     problem: XeroError | None = None
     for category, refetch in (
         ("CONTACT", xero.refetch_contacts),
         ("INVOICE", xero.refetch_invoices),
+        ("CREDITNOTE", xero.refetch_credit_notes),
     ):
         names = list(ids.get(category) or [])
         if not names:
@@ -712,11 +721,12 @@ def webhook_apply(tenant_id: str, ids: dict[str, list[str]]) -> WebhookOutcome:
         ignored,
         {str(connection.tenant_id): left} if left else {},
         problem,
+        counts["CREDITNOTE"],
     )
 
 
 def webhook_events_apply(events: list[dict]) -> WebhookOutcome:
-    """Refetch the contacts and invoices webhook events name, tenant by tenant.
+    """Refetch the contacts, invoices and credit notes webhook events name, tenant by tenant.
 
     Events are thin (ids only), so one IDs call per 50 ids of a category fetches what they touch;
     ids of nothing the CRM keeps cost no call.

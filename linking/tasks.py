@@ -16,7 +16,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -214,34 +214,33 @@ def _changes_seen(wanted: dict[str, dict[str, list[str]]], outcome) -> None:
 
 @shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
 def contact_refetch(self, connection_id: int, contact_id: str) -> None:
-    """Fetch a contact and its invoices into the cache (after Xero said wait, or to warm it)."""
-    connection = XeroConnection.objects.filter(pk=connection_id).first()
-    if connection is None:
-        return
-    try:
-        with xero.background():  # people opening tabs go first
-            found, listed = xero.contact_account(connection, contact_id)
-    except XeroError as exc:
-        _retry_later(self, exc)
-        return
-    if problem := found.problem or listed.problem:
-        _retry_later(self, problem)
+    """Fetch a contact, its invoices and its credit notes into the cache (after Xero said wait,
+    or to warm it)."""
+    _read_in_background(self, connection_id, lambda c: xero.contact_account(c, contact_id))
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
 def items_refetch(self, connection_id: int, invoice_ids: list[str]) -> None:
     """Fetch a deal's invoices and bills into the cache (after Xero said wait)."""
+    _read_in_background(self, connection_id, lambda c: xero.items(c, invoice_ids))
+
+
+def _read_in_background(
+    task, connection_id: int, read: Callable[[XeroConnection], xero.Account | xero.Items]
+) -> None:
+    """A cached read as background work (people opening tabs go first); retried later when
+    Xero could not be asked (the read's `problem`, or its error)."""
     connection = XeroConnection.objects.filter(pk=connection_id).first()
     if connection is None:
         return
     try:
         with xero.background():
-            found = xero.items(connection, invoice_ids)
+            found = read(connection)
     except XeroError as exc:
-        _retry_later(self, exc)
+        _retry_later(task, exc)
         return
     if found.problem:
-        _retry_later(self, found.problem)
+        _retry_later(task, found.problem)
 
 
 def _queue_once(task, args: tuple, *, marker: str, after: int) -> bool:

@@ -94,8 +94,9 @@ def answered_in(tab, *, deals: bool):
 def error_words(exc: Exception) -> str:
     if not isinstance(exc, XeroError):
         return str(exc)
-    # A rate limit's message is ours ("Xero is busy — ..."); anything else is Xero's own words.
-    return exc.message if exc.retry_after else f"Xero: {exc.message}"
+    # Quoted as Xero's only when it is Xero's own words; the app's own ("Xero is busy — ...",
+    # "Xero is unavailable right now ...", a network failure) are shown as they are.
+    return f"Xero: {exc.message}" if exc.xero_said else exc.message
 
 
 def tab_url(kind: str, record) -> str:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from linking import selectors, services, xero
 from linking.access import sso_admin_required
 from linking.models import PendingXeroConsent
+from linking.views._common import error_words
 from linking.xero import XeroError
 
 OAUTH_SESSION_KEY = "xero_oauth"
@@ -140,7 +141,7 @@ def xero_check(request):
         try:
             services.connection_check(connection=connection)
         except XeroError as exc:
-            messages.error(request, f"Xero: {exc.message}")
+            messages.error(request, error_words(exc))
         else:
             messages.success(request, f"The connection to {connection.tenant_name} works.")
     return redirect("linking:integrations")

@@ -1,7 +1,10 @@
 """Typed calls to Xero's Accounting and Identity APIs through xero-python.
 
-Every function takes the XeroConnection to use and returns dataclasses from linking.xero.types;
-any failure is raised as XeroError with Xero's own message.
+Every function takes the XeroConnection to use and returns dataclasses from linking.xero.types,
+mapped from Xero's JSON by linking.xero.mappers (the SDK builds and sends the requests; its answer
+is read raw). Every Accounting call goes through one send function (_send, then _call: fresh
+token, tenant id, timeouts, budget, limit headers, the 401 retry, error mapping); any failure is
+raised as XeroError (with Xero's own message, and xero_said, when it gave one).
 https://developer.xero.com/documentation/api/accounting/overview
 """
 
@@ -10,10 +13,10 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from contextlib import contextmanager
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -21,6 +24,7 @@ import certifi
 import urllib3
 from django import db
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils import timezone
 from urllib3.util.retry import Retry
 from xero_python.accounting import AccountingApi
@@ -32,18 +36,17 @@ from xero_python.identity import IdentityApi
 
 from crm_xero.search import search_text, without_controls
 from linking.models import XeroConnection
-from linking.xero import budget, oauth, tokens
+from linking.xero import budget, mappers, oauth, tokens
 from linking.xero.errors import XeroError, network_error
 from linking.xero.ids import xero_id
 from linking.xero.types import (
     Address,
     Contact,
     ContactDraft,
+    CreditNote,
     Invoice,
     InvoiceDraft,
-    LineItem,
     Organisation,
-    Phone,
     RateLimits,
     Tenant,
     TokenSet,
@@ -83,10 +86,23 @@ def _api_client(token: dict) -> ApiClient:
         pool_threads=1,
     )
     client.rest_client.pool_manager = _POOL
-    # The SDK keeps token URLs as class attributes; point them at the configured identity host.
+    return client
+
+
+def point_token_urls(**_signal: Any) -> None:
+    """Point the SDK's token URLs (class attributes of TokenApi) at XERO_IDENTITY_URL: once at
+    start-up (LinkingConfig.ready), and again when a test overrides the setting. The SDK never
+    uses them here (it gets no refresh token), but if it ever did, it would ask the right host."""
     TokenApi.refresh_token_url = f"{settings.XERO_IDENTITY_URL}/connect/token"
     TokenApi.revoke_token_url = f"{settings.XERO_IDENTITY_URL}/connect/revocation"
-    return client
+
+
+def _identity_url_changed(*, setting: str, **_signal: Any) -> None:
+    if setting == "XERO_IDENTITY_URL":
+        point_token_urls()
+
+
+setting_changed.connect(_identity_url_changed, dispatch_uid="linking.xero.token-urls")
 
 
 def _timeout() -> tuple[int, int]:
@@ -111,11 +127,11 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
         client = _api_client(token)
         retry_after, headers = None, None
         try:
-            with budget.call(connection.tenant_id):
+            with _transport(), budget.call(connection.tenant_id):
                 return operation(_accounting(client))
         except ApiException as exc:
             headers = exc.headers  # the SDK keeps no last_response for an error
-            if exc.status == 401 and attempt == 1 and connection.pk:
+            if _status(exc) == 401 and attempt == 1 and connection.pk:
                 # Revoked or expired early: refresh (unless someone already did) and try again.
                 connection = tokens.refresh_locked(
                     connection.pk, unless_access_token_changed_from=token["access_token"]
@@ -127,10 +143,6 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
                 error = _dead(error, connection)
                 tokens.mark_needs_reconnect(connection, error.message)
             raise error from exc
-        except OAuth2Error as exc:
-            raise XeroError("The Xero access token has expired.", code="token_expired") from exc
-        except urllib3.exceptions.HTTPError as exc:
-            raise _network_error(exc) from exc
         finally:
             _observe_limits(connection, client, retry_after, headers)
     raise AssertionError("unreachable")
@@ -154,8 +166,16 @@ def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
         return [call.result() for call in running]
 
 
-def _network_error(exc: Exception) -> XeroError:
-    return network_error(exc)
+@contextmanager
+def _transport() -> Iterator[None]:
+    """The failures on the way to Xero, mapped alike for Accounting and Identity calls (and, by
+    errors.network_error, for oauth's token calls over requests)."""
+    try:
+        yield
+    except OAuth2Error as exc:
+        raise XeroError("The Xero access token has expired.", code="token_expired") from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise network_error(exc) from exc
 
 
 def _xero_message(body: bytes | str | None) -> str:
@@ -184,8 +204,20 @@ def _header(headers: Any, name: str) -> str | None:
     return value if value is not None else headers.get(name.lower())
 
 
+def _status(exc: ApiException) -> int | None:
+    """The HTTP status of an SDK error. (The SDK's 400 exception answers `.status` with Xero's
+    message, and fails on an empty body: the response's own status first.)"""
+    status = getattr(exc.http_resp, "status", None)
+    if not isinstance(status, int):
+        try:
+            status = exc.status
+        except ValueError:
+            return None
+    return status if isinstance(status, int) else None
+
+
 def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
-    status = exc.status if isinstance(exc.status, int) else getattr(exc.http_resp, "status", None)
+    status = _status(exc)
     said = _xero_message(exc.body)
     if status == 429:
         retry_after = _int(_header(exc.headers, "Retry-After")) or 60
@@ -197,10 +229,15 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
             code=f"rate_limit_{problem}",
         )
     if status == 400:
-        return XeroError(said or "Xero refused the request.", status=400, code="validation")
+        return XeroError(
+            said or "Xero refused the request.", status=400, code="validation", xero_said=bool(said)
+        )
     if status == 401:
         return XeroError(
-            said or "Xero did not accept the access token.", status=401, code="unauthorized"
+            said or "Xero did not accept the access token.",
+            status=401,
+            code="unauthorized",
+            xero_said=bool(said),
         )
     if status == 403:
         return XeroError(
@@ -212,7 +249,9 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
             code="forbidden",
         )
     if status == 404:
-        return XeroError(said or "Not found in Xero.", status=404, code="not_found")
+        return XeroError(
+            said or "Not found in Xero.", status=404, code="not_found", xero_said=bool(said)
+        )
     if status and status >= 500:
         return XeroError(
             f"Xero is unavailable right now (HTTP {status}){f': {said}' if said else '.'}",
@@ -220,7 +259,9 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
             retryable=True,
             code="unavailable",
         )
-    return XeroError(said or f"Xero answered HTTP {status}.", status=status, code="error")
+    return XeroError(
+        said or f"Xero answered HTTP {status}.", status=status, code="error", xero_said=bool(said)
+    )
 
 
 def _connection_is_dead(error: XeroError, *, refreshed: bool) -> bool:
@@ -268,186 +309,55 @@ def _observe_limits(
     budget.observe(connection.tenant_id, rate_limits(headers), retry_after=retry_after)
 
 
-# Conversions from SDK models to our dataclasses.
+# Xero's JSON answers, as the SDK leaves them unread; linking.xero.mappers maps them.
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(getattr(value, "value", value))
-
-
-def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value)) if value is not None else Decimal("0")
-
-
-def _date(value: Any) -> date | None:
-    if value is None:
-        return None
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _phone(phone: xm.Phone) -> Phone | None:
-    parts = [
-        _text(phone.phone_country_code),
-        _text(phone.phone_area_code),
-        _text(phone.phone_number),
-    ]
-    number = " ".join(p for p in parts if p)
-    return Phone(type=_text(phone.phone_type) or "DEFAULT", number=number) if number else None
-
-
-def _address(address: xm.Address) -> Address:
-    lines = [address.address_line1, address.address_line2, address.address_line3]
-    return Address(
-        type=_text(address.address_type) or "STREET",
-        lines=tuple(_text(line) for line in [*lines, address.address_line4] if line),
-        city=_text(address.city),
-        region=_text(address.region),
-        postal_code=_text(address.postal_code),
-        country=_text(address.country),
-    )
-
-
-def _contact(contact: xm.Contact) -> Contact:
-    phones = [_phone(p) for p in contact.phones or []]
-    addresses = [_address(a) for a in contact.addresses or []]
-    return Contact(
-        contact_id=_text(contact.contact_id),
-        name=_text(contact.name),
-        first_name=_text(contact.first_name),
-        last_name=_text(contact.last_name),
-        email=_text(contact.email_address),
-        status=_text(contact.contact_status) or "ACTIVE",
-        is_customer=bool(contact.is_customer),
-        is_supplier=bool(contact.is_supplier),
-        phones=tuple(p for p in phones if p),
-        addresses=tuple(a for a in addresses if not a.is_empty),
-        updated_at=contact.updated_date_utc,
-    )
-
-
-def _line_item(item: xm.LineItem) -> LineItem:
-    return LineItem(
-        description=_text(item.description),
-        quantity=_decimal(item.quantity),
-        unit_amount=_decimal(item.unit_amount),
-        account_code=_text(item.account_code),
-        line_amount=_decimal(item.line_amount) if item.line_amount is not None else None,
-    )
-
-
-def _invoice(invoice: xm.Invoice) -> Invoice:
-    contact = invoice.contact
-    return Invoice(
-        invoice_id=_text(invoice.invoice_id),
-        type=_text(invoice.type),
-        status=_text(invoice.status),
-        number=_text(invoice.invoice_number),
-        reference=_text(invoice.reference),
-        contact_id=_text(contact.contact_id) if contact else "",
-        contact_name=_text(contact.name) if contact else "",
-        date=_date(invoice.date),
-        due_date=_date(invoice.due_date),
-        currency=_text(invoice.currency_code),
-        sub_total=_decimal(invoice.sub_total),
-        total_tax=_decimal(invoice.total_tax),
-        total=_decimal(invoice.total),
-        amount_due=_decimal(invoice.amount_due),
-        amount_paid=_decimal(invoice.amount_paid),
-        amount_credited=_decimal(invoice.amount_credited),
-        currency_rate=_decimal(invoice.currency_rate) if invoice.currency_rate else None,
-        fully_paid_on=_date(invoice.fully_paid_on_date),
-        updated_at=invoice.updated_date_utc,
-        line_items=tuple(_line_item(i) for i in invoice.line_items or []),
-    )
-
-
-# Invoice lists straight from Xero's JSON: the SDK's model-by-model deserialization of a
-# 1,000-invoice page costs more CPU than everything else in a cold render.
-
-_MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
-
-
-def _json_datetime(value: Any) -> datetime | None:
-    """A Xero JSON date: "/Date(1539993600000+0000)/" (ms since the epoch, UTC) or ISO 8601."""
-    if not value:
-        return None
-    if match := _MS_DATE.fullmatch(str(value)):
-        return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _json_date(value: Any) -> date | None:
-    parsed = _json_datetime(value)
-    return parsed.astimezone(UTC).date() if parsed else None
-
-
-def _json_invoice(data: dict[str, Any]) -> Invoice:
-    contact = data.get("Contact") or {}
-    return Invoice(
-        invoice_id=str(data.get("InvoiceID") or ""),
-        type=str(data.get("Type") or ""),
-        status=str(data.get("Status") or ""),
-        number=str(data.get("InvoiceNumber") or ""),
-        reference=str(data.get("Reference") or ""),
-        contact_id=str(contact.get("ContactID") or ""),
-        contact_name=str(contact.get("Name") or ""),
-        date=_json_date(data.get("Date")),
-        due_date=_json_date(data.get("DueDate")),
-        currency=str(data.get("CurrencyCode") or ""),
-        sub_total=_decimal(data.get("SubTotal")),
-        total_tax=_decimal(data.get("TotalTax")),
-        total=_decimal(data.get("Total")),
-        amount_due=_decimal(data.get("AmountDue")),
-        amount_paid=_decimal(data.get("AmountPaid")),
-        amount_credited=_decimal(data.get("AmountCredited")),
-        currency_rate=_decimal(data["CurrencyRate"]) if data.get("CurrencyRate") else None,
-        fully_paid_on=_json_date(data.get("FullyPaidOnDate")),
-        updated_at=_json_datetime(data.get("UpdatedDateUTC")),
-        line_items=tuple(
-            LineItem(
-                description=str(item.get("Description") or ""),
-                quantity=_decimal(item.get("Quantity")),
-                unit_amount=_decimal(item.get("UnitAmount")),
-                account_code=str(item.get("AccountCode") or ""),
-                line_amount=_decimal(item["LineAmount"])
-                if item.get("LineAmount") is not None
-                else None,
-            )
-            for item in data.get("LineItems") or []
-        ),
-    )
-
-
-def _json_body(response: Any) -> dict[str, Any]:
-    """The JSON of an answer the SDK left unread (_preload_content=False), decimals exact."""
+def _json_body(response: Any, shape: type = dict) -> Any:
+    """The JSON of an answer the SDK left unread (_preload_content=False), decimals exact; an
+    empty body (204) is None."""
     try:
-        data = json.loads(response.data, parse_float=Decimal)
+        raw = response.data
+        data = json.loads(raw, parse_float=Decimal) if raw else None
     except ValueError as exc:
         raise _unreadable() from exc
     finally:
         response.release_conn()
-    if not isinstance(data, dict):
+    if data is not None and not isinstance(data, shape):
         raise _unreadable()
     return data
 
 
+def _mapped(mapper: Callable[[dict[str, Any]], T], records: Any) -> list[T]:
+    """Records of an answer mapped to dataclasses; a record Xero's shape does not fit is an
+    unreadable answer, not a crash."""
+    try:
+        return [mapper(record) for record in records or []]
+    except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+        raise _unreadable() from exc
+
+
+def _send(
+    connection: XeroConnection, operation: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    """THE Accounting call: `operation` (an AccountingApi method) for the connection's tenant,
+    with a fresh token, timeouts, the rate budget and limit headers, errors mapped (see _call);
+    Xero's JSON answer."""
+    tenant_id = str(connection.tenant_id)
+    return _call(
+        connection, lambda api: _json_body(operation(api, tenant_id, *args, **kwargs, **_raw()))
+    )
+
+
+def _first(mapper: Callable[[dict[str, Any]], T], data: Any, collection: str) -> T:
+    """The one record a single read or write answered with."""
+    records = _mapped(mapper, (data or {}).get(collection))
+    if not records:
+        raise _unreadable()
+    return records[0]
+
+
 def _unreadable() -> XeroError:
     return XeroError("Xero's answer could not be read.", retryable=True, code="unreadable")
-
-
-def _organisation(org: xm.Organisation) -> Organisation:
-    return Organisation(
-        organisation_id=_text(org.organisation_id),
-        name=_text(org.name),
-        legal_name=_text(org.legal_name),
-        base_currency=_text(org.base_currency),
-        country_code=_text(org.country_code),
-        short_code=_text(org.short_code),
-        timezone=_text(org.timezone),
-    )
 
 
 # Conversions from our dataclasses to SDK models, for writes.
@@ -520,11 +430,8 @@ def _sdk_invoice(draft: InvoiceDraft) -> xm.Invoice:
 
 def get_organisation(connection: XeroConnection) -> Organisation:
     """The connected organisation: name, base currency, country, short code."""
-    result = _call(
-        connection,
-        lambda api: api.get_organisations(str(connection.tenant_id), _request_timeout=_timeout()),
-    )
-    return _organisation(result.organisations[0])
+    data = _send(connection, AccountingApi.get_organisations)
+    return _first(mappers.organisation, data, "Organisations")
 
 
 def search_contacts(
@@ -547,13 +454,8 @@ def search_contacts(
         kwargs["i_ds"] = ids
     if include_archived:
         kwargs["include_archived"] = TRUE
-    result = _call(
-        connection,
-        lambda api: api.get_contacts(
-            str(connection.tenant_id), **kwargs, _request_timeout=_timeout()
-        ),
-    )
-    return [_contact(c) for c in result.contacts or []]
+    data = _send(connection, AccountingApi.get_contacts, **kwargs)
+    return _mapped(mappers.contact, (data or {}).get("Contacts"))
 
 
 def _guid(value: str, what: str) -> str:
@@ -565,14 +467,8 @@ def _guid(value: str, what: str) -> str:
 
 def get_contact(connection: XeroConnection, contact_id: str) -> Contact:
     """One contact by id (archived ones too); XeroError code "not_found" when it is gone."""
-    contact_id = _guid(contact_id, "contact")
-    result = _call(
-        connection,
-        lambda api: api.get_contact(
-            str(connection.tenant_id), contact_id, _request_timeout=_timeout()
-        ),
-    )
-    return _contact(result.contacts[0])
+    data = _send(connection, AccountingApi.get_contact, _guid(contact_id, "contact"))
+    return _first(mappers.contact, data, "Contacts")
 
 
 def create_contact(
@@ -581,16 +477,10 @@ def create_contact(
     """Create a contact; Xero refuses a name already used by an active contact."""
     # https://developer.xero.com/documentation/guides/idempotent-requests
     body = xm.Contacts(contacts=[_sdk_contact(draft)])
-    result = _call(
-        connection,
-        lambda api: api.create_contacts(
-            str(connection.tenant_id),
-            body,
-            idempotency_key=idempotency_key[:128],
-            _request_timeout=_timeout(),
-        ),
+    data = _send(
+        connection, AccountingApi.create_contacts, body, idempotency_key=idempotency_key[:128]
     )
-    return _contact(result.contacts[0])
+    return _first(mappers.contact, data, "Contacts")
 
 
 def update_contact(
@@ -598,17 +488,14 @@ def update_contact(
 ) -> Contact:
     """Set the draft's non-empty fields on a contact; the rest stay as they are in Xero."""
     body = xm.Contacts(contacts=[_sdk_contact(draft)])
-    result = _call(
+    data = _send(
         connection,
-        lambda api: api.update_contact(
-            str(connection.tenant_id),
-            contact_id,
-            body,
-            idempotency_key=idempotency_key[:128],
-            _request_timeout=_timeout(),
-        ),
+        AccountingApi.update_contact,
+        contact_id,
+        body,
+        idempotency_key=idempotency_key[:128],
     )
-    return _contact(result.contacts[0])
+    return _first(mappers.contact, data, "Contacts")
 
 
 def _quote(value: str) -> str:
@@ -672,58 +559,103 @@ def list_invoices(
     if summary_only:
         kwargs["summary_only"] = TRUE
 
-    def fetch(page: int) -> tuple[list[Invoice], int | None]:
+    return _all_pages(connection, AccountingApi.get_invoices, "Invoices", max_pages, **kwargs)
+
+
+def _raw() -> dict[str, Any]:
+    """The SDK's call options for an answer read as Xero's JSON (mapped here, not by the SDK)."""
+    return {"_request_timeout": _timeout(), "_preload_content": False}
+
+
+# The paged lists: how each collection's records are mapped, and told apart.
+_LISTS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "Invoices": (mappers.invoice, "invoice_id"),
+    "CreditNotes": (mappers.credit_note, "credit_note_id"),
+}
+
+
+def _all_pages(
+    connection: XeroConnection,
+    operation: Callable[..., Any],
+    collection: str,
+    max_pages: int | None,
+    **kwargs: Any,
+) -> list:
+    """Every record of a paged list (or the first `max_pages` pages), each once; none when
+    If-Modified-Since found nothing changed (304)."""
+    mapper, id_field = _LISTS[collection]
+    page_size = kwargs["page_size"]
+
+    def fetch(page: int) -> tuple[list, int | None]:
         try:
-            data = _call(
-                connection,
-                lambda api: _json_body(
-                    api.get_invoices(
-                        str(connection.tenant_id),
-                        page=page,
-                        **kwargs,
-                        _request_timeout=_timeout(),
-                        _preload_content=False,
-                    )
-                ),
-            )
+            data = _send(connection, operation, page=page, **kwargs) or {}
         except XeroError as exc:
             if exc.status == 304:  # If-Modified-Since: nothing changed
                 return [], None
             raise
-        try:
-            batch = [_json_invoice(i) for i in data.get("Invoices") or []]
-        except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
-            raise _unreadable() from exc
-        return batch, (data.get("pagination") or {}).get("pageCount")
+        return _mapped(mapper, data.get(collection)), (data.get("pagination") or {}).get(
+            "pageCount"
+        )
 
     # The first page tells how many there are; fetch the rest at once.
     # https://developer.xero.com/documentation/api/accounting/requests-and-responses#pagination
-    invoices, page_count = fetch(1)
+    records, page_count = fetch(1)
     if page_count is not None:
         last = min(page_count, max_pages) if max_pages else page_count
         for batch, _ in parallel([lambda page=page: fetch(page) for page in range(2, last + 1)]):
-            invoices.extend(batch)
+            records.extend(batch)
     else:
-        page, batch = 1, invoices
+        page, batch = 1, records
         while len(batch) >= page_size and (max_pages is None or page < max_pages):
             # No pagination block (older answers): page by page until a short one.
             page += 1
             batch, _ = fetch(page)
-            invoices.extend(batch)
-    # An invoice raised while the pages were read shifts the pages: one may be read twice.
-    return list({invoice.invoice_id: invoice for invoice in invoices}.values())
+            records.extend(batch)
+    # A record added while the pages were read shifts the pages: one may be read twice.
+    return list({getattr(record, id_field): record for record in records}.values())
+
+
+def credit_note_where(*, contact_id: str | None = None, ids: Iterable[str] = ()) -> str:
+    """A where filter for one contact's credit notes and/or credit notes by id (GET /CreditNotes
+    has no ContactIDs or IDs parameter). Ids that are not GUIDs are left out."""
+    clauses = []
+    if contact_id:
+        clauses.append(f'Contact.ContactID==Guid("{_guid(contact_id, "contact")}")')
+    if guids := [guid for i in ids if (guid := xero_id(i))]:
+        clauses.append("(" + " OR ".join(f'CreditNoteID==Guid("{g}")' for g in guids) + ")")
+    return " AND ".join(clauses)
+
+
+def list_credit_notes(
+    connection: XeroConnection,
+    *,
+    contact_id: str | None = None,
+    ids: Iterable[str] = (),
+    modified_since: datetime | None = None,
+    order: str = "Date DESC",
+    page_size: int = MAX_PAGE_SIZE,
+    max_pages: int | None = None,
+) -> list[CreditNote]:
+    """Every credit note (sales and purchase) of a contact and/or with these ids, all pages."""
+    # https://developer.xero.com/documentation/api/accounting/creditnotes#get-creditnotes
+    ids = list(ids)
+    where = credit_note_where(contact_id=contact_id, ids=ids)
+    if ids and "CreditNoteID" not in where:
+        return []  # none of the ids can be a credit note's
+    kwargs: dict[str, Any] = {"order": order, "page_size": page_size}
+    if where:
+        kwargs["where"] = where
+    if modified_since:
+        kwargs["if_modified_since"] = modified_since
+    return _all_pages(
+        connection, AccountingApi.get_credit_notes, "CreditNotes", max_pages, **kwargs
+    )
 
 
 def get_invoice(connection: XeroConnection, invoice_id: str) -> Invoice:
     """One invoice or bill with its line items."""
-    invoice_id = _guid(invoice_id, "invoice or bill")
-    result = _call(
-        connection,
-        lambda api: api.get_invoice(
-            str(connection.tenant_id), invoice_id, _request_timeout=_timeout()
-        ),
-    )
-    return _invoice(result.invoices[0])
+    data = _send(connection, AccountingApi.get_invoice, _guid(invoice_id, "invoice or bill"))
+    return _first(mappers.invoice, data, "Invoices")
 
 
 def create_invoice_draft(
@@ -732,23 +664,21 @@ def create_invoice_draft(
     """Create a DRAFT invoice; a repeated idempotency key returns the first one, not a second."""
     # https://developer.xero.com/documentation/guides/idempotent-requests
     body = xm.Invoices(invoices=[_sdk_invoice(draft)])
-    result = _call(
-        connection,
-        lambda api: api.create_invoices(
-            str(connection.tenant_id),
-            body,
-            idempotency_key=idempotency_key[:128],
-            _request_timeout=_timeout(),
-        ),
+    data = _send(
+        connection, AccountingApi.create_invoices, body, idempotency_key=idempotency_key[:128]
     )
-    return _invoice(result.invoices[0])
+    return _first(mappers.invoice, data, "Invoices")
 
 
 # Identity: the token's connections to organisations.
 # https://developer.xero.com/documentation/guides/oauth2/auth-flow/#5-check-the-tenants-youre-authorized-to-access
 
 
-def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> T:
+def _identity_call(
+    access_token: str, operation: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    """An Identity API call (`operation`, an IdentityApi method) with this access token; Xero's
+    JSON answer (a list for GET /connections, None for a DELETE)."""
     token = {
         "access_token": access_token,
         "refresh_token": None,
@@ -758,9 +688,11 @@ def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> 
         "expires_at": timezone.now().timestamp() + 600,
     }
     try:
-        return operation(_identity(_api_client(token)))
+        with _transport():
+            answer = operation(_identity(_api_client(token)), *args, **kwargs, **_raw())
+        return _json_body(answer, list)
     except ApiException as exc:
-        status = exc.status if isinstance(exc.status, int) else None
+        status = _status(exc)
         said = _xero_message(exc.body)
         raise XeroError(
             said or f"Xero's identity service answered HTTP {status}.",
@@ -768,9 +700,8 @@ def _identity_call(access_token: str, operation: Callable[[IdentityApi], T]) -> 
             retryable=bool(status and status >= 500),
             reconnect=status in (401, 403),
             code="identity",
+            xero_said=bool(said),
         ) from exc
-    except urllib3.exceptions.HTTPError as exc:
-        raise _network_error(exc) from exc
 
 
 def list_tenants(token_set: TokenSet) -> list[Tenant]:
@@ -784,32 +715,16 @@ def list_tenants(token_set: TokenSet) -> list[Tenant]:
     result = None
     if event:
         result = _identity_call(
-            token_set.access_token,
-            lambda api: api.get_connections(auth_event_id=event, _request_timeout=_timeout()),
+            token_set.access_token, IdentityApi.get_connections, auth_event_id=event
         )
     if not result:
-        result = _identity_call(
-            token_set.access_token,
-            lambda api: api.get_connections(_request_timeout=_timeout()),
-        )
-    return [
-        Tenant(
-            connection_id=_text(c.id),
-            tenant_id=_text(c.tenant_id),
-            tenant_name=_text(c.tenant_name),
-            tenant_type=_text(c.tenant_type),
-            auth_event_id=_text(c.auth_event_id),
-        )
-        for c in result or []
-    ]
+        result = _identity_call(token_set.access_token, IdentityApi.get_connections)
+    return _mapped(mappers.tenant, result)
 
 
 def delete_tenant_connection(access_token: str, connection_id: str) -> None:
     """Remove one connection in Xero (DELETE /connections/{id}: the connection's id)."""
-    _identity_call(
-        access_token,
-        lambda api: api.delete_connection(connection_id, _request_timeout=_timeout()),
-    )
+    _identity_call(access_token, IdentityApi.delete_connection, connection_id)
 
 
 def delete_connection(connection: XeroConnection) -> None:

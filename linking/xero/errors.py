@@ -9,8 +9,12 @@ import urllib3.exceptions as u3
 
 
 class XeroError(Exception):
+    xero_said = False  # (for errors pickled before the flag existed)
+
     """Xero refused or failed; `message` is fit to show a person (Xero's words when it gave any).
 
+    - xero_said: the message is Xero's own words (from its answer's body), so it may be quoted as
+      Xero's; otherwise it is the app's own (busy, unavailable, unreachable, ...);
     - retry_after: seconds after which a retry may succeed (429 rate limits);
     - retryable: a retry later may help (timeouts, 5xx, rate limits);
     - reconnect: the connection is dead (revoked or expired grant); an admin must reconnect;
@@ -27,6 +31,7 @@ class XeroError(Exception):
         retryable: bool = False,
         reconnect: bool = False,
         code: str = "",
+        xero_said: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -35,6 +40,7 @@ class XeroError(Exception):
         self.retryable = retryable or retry_after is not None
         self.reconnect = reconnect
         self.code = code
+        self.xero_said = xero_said
 
     def __repr__(self) -> str:
         return f"XeroError({self.message!r}, status={self.status}, code={self.code!r})"

@@ -5,12 +5,16 @@ What is cached, per tenant:
 - `contact-invoices:{id}`: all its invoices and bills, without line items (ContactInvoices),
   refreshed with If-Modified-Since and fetched whole again once a day (XERO_CACHE_KEEP);
 - `invoice:{id}`: one invoice or bill, or None when Xero has no such item (deal tabs);
-- `invoice-owner:{id}`: the contact whose cached list holds the invoice, so that an invoice moved
-  to another contact in Xero leaves the first one's list when its webhook comes;
+- `contact-credit-notes:{id}`: all its credit notes, sales and purchase (ContactCreditNotes),
+  kept like its invoices;
+- `invoice-owner:{id}`, `credit-note-owner:{id}`: the contact whose cached list holds the invoice
+  or credit note, so that its webhook refetches it, and one moved to another contact in Xero
+  leaves the first one's list;
 - `search:{generation}:{term}`: the contacts a search term finds; a contact webhook or a contact
   written through the app starts a new generation;
-- `invoices-changed`: when a webhook last named invoices of no cached list (new ones, or others'):
-  a contact's list cached before then asks Xero for what changed at its next opening.
+- `invoices-changed`, `credit-notes-changed`: when a webhook last named invoices (credit notes) of
+  no cached list (new ones, or others'): a contact's list cached before then asks Xero for what
+  changed at its next opening.
 The organisation (base currency, short code) is kept on the XeroConnection row itself.
 Writes through the app and webhook events update these entries at once (remember_*, refetch_*).
 """
@@ -19,10 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 
@@ -30,45 +34,75 @@ from linking.models import XeroConnection
 from linking.xero import cache, client, tokens
 from linking.xero.cache import Cached
 from linking.xero.errors import XeroError
-from linking.xero.types import Contact, Invoice
+from linking.xero.types import Contact, CreditNote, Invoice
 
 IDS_PER_CALL = 50  # Xero takes about 50 ids in one IDs filter
 # If-Modified-Since is compared with Xero's clock, not ours: ask again for a margin before.
 CLOCK_MARGIN = 60  # seconds
 
 
-@dataclass(frozen=True)
-class ContactInvoices:
-    """A contact's invoices and bills, and when they were last fetched whole."""
+R = TypeVar("R", Invoice, CreditNote)
 
-    items: tuple[Invoice, ...]
+
+def _record_id(record: Invoice | CreditNote) -> str:
+    return record.invoice_id if isinstance(record, Invoice) else record.credit_note_id
+
+
+@dataclass(frozen=True)
+class _ContactList(Generic[R]):
+    """A contact's records of one kind, and when they were last fetched whole."""
+
+    items: tuple[R, ...]
     full_at: float
 
-    def merged(self, changed: Iterable[Invoice]) -> ContactInvoices:
+    def merged(self, changed: Iterable[R]) -> Any:
         """These items with the changed ones added or replacing theirs (unless older)."""
-        by_id = {item.invoice_id: item for item in self.items}
+        by_id = {_record_id(item): item for item in self.items}
         for item in changed:
-            kept = by_id.get(item.invoice_id)
+            kept = by_id.get(_record_id(item))
             if kept is None or not _older(item, kept):
-                by_id[item.invoice_id] = item
-        return ContactInvoices(tuple(by_id.values()), self.full_at)
+                by_id[_record_id(item)] = item
+        return type(self)(tuple(by_id.values()), self.full_at)
 
-    def without(self, invoice_ids: Iterable[str]) -> ContactInvoices:
+    def without(self, ids: Iterable[str]) -> Any:
         """These items but those (moved to another contact in Xero)."""
-        gone = set(invoice_ids)
-        return ContactInvoices(
-            tuple(i for i in self.items if i.invoice_id not in gone), self.full_at
-        )
+        gone = set(ids)
+        return type(self)(tuple(i for i in self.items if _record_id(i) not in gone), self.full_at)
 
 
-_INDEX_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xero-invoice-owners")
+@dataclass(frozen=True)
+class ContactInvoices(_ContactList[Invoice]):
+    """A contact's invoices and bills, and when they were last fetched whole."""
 
 
-def _owned_by(connection: XeroConnection, contact_id: str, items: Iterable[Invoice]) -> None:
-    cache.put_plain({_key(connection, "invoice-owner", i.invoice_id): contact_id for i in items})
+@dataclass(frozen=True)
+class ContactCreditNotes(_ContactList[CreditNote]):
+    """A contact's credit notes (sales and purchase), and when they were last fetched whole."""
 
 
-def _older(item: Invoice, than: Invoice) -> bool:
+@dataclass(frozen=True)
+class _Kind:
+    """Where a kind of contact list lives in the cache."""
+
+    entry: str  # the contact's list, by contact id
+    owner: str  # the contact whose cached list holds a record, by record id
+    changed: str  # when a webhook last named records of no cached list
+    listing: type[_ContactList]
+
+
+INVOICES = _Kind("contact-invoices", "invoice-owner", "invoices-changed", ContactInvoices)
+CREDIT_NOTES = _Kind(
+    "contact-credit-notes", "credit-note-owner", "credit-notes-changed", ContactCreditNotes
+)
+
+
+def _owned_by(
+    connection: XeroConnection, contact_id: str, items: Iterable[R], kind: _Kind = INVOICES
+) -> None:
+    cache.put_plain({_key(connection, kind.owner, _record_id(i)): contact_id for i in items})
+
+
+def _older(item: Invoice | CreditNote, than: Invoice | CreditNote) -> bool:
     return bool(item.updated_at and than.updated_at and item.updated_at < than.updated_at)
 
 
@@ -102,67 +136,130 @@ def contact_invoices(
 ) -> Cached[ContactInvoices]:
     """The contact's invoices and bills; only what changed is asked for when they are cached."""
 
-    def fetch(previous: Cached[ContactInvoices] | None) -> ContactInvoices:
+    def full() -> list[Invoice]:
+        items = client.list_invoices(connection, contact_ids=[contact_id])
+        # Thousands of index entries: written beside the render, not before it.
+        cache.write_behind(_owned_by, connection, contact_id, items)
+        return items
+
+    def changed(since: datetime) -> list[Invoice]:
+        # https://developer.xero.com/documentation/api/accounting/requests-and-responses#http-headers
+        found = client.list_invoices(connection, contact_ids=[contact_id], modified_since=since)
+        _owned_by(connection, contact_id, found)
+        return found
+
+    return _contact_list(connection, contact_id, INVOICES, full, changed, refresh=refresh)
+
+
+def contact_credit_notes(
+    connection: XeroConnection, contact_id: str, *, refresh: bool = False
+) -> Cached[ContactCreditNotes]:
+    """The contact's credit notes; only what changed is asked for when they are cached."""
+
+    def fetch(since: datetime | None = None) -> list[CreditNote]:
+        # https://developer.xero.com/documentation/api/accounting/creditnotes
+        found = client.list_credit_notes(connection, contact_id=contact_id, modified_since=since)
+        _owned_by(connection, contact_id, found, CREDIT_NOTES)
+        return found
+
+    return _contact_list(connection, contact_id, CREDIT_NOTES, fetch, fetch, refresh=refresh)
+
+
+def _contact_list(
+    connection: XeroConnection,
+    contact_id: str,
+    kind: _Kind,
+    full: Callable[[], list],
+    changed: Callable[[datetime], list],
+    *,
+    refresh: bool,
+) -> Cached:
+    """A contact's cached list of one kind: fetched whole when not cached or once a day
+    (XERO_CACHE_KEEP), else only what changed since it was last checked (If-Modified-Since)."""
+
+    def fetch(previous: Cached[_ContactList] | None) -> _ContactList:
         full_due = (
             previous is None or time.time() - previous.value.full_at >= settings.XERO_CACHE_KEEP
         )
         if full_due:
             started = time.time()
-            items = client.list_invoices(connection, contact_ids=[contact_id])
-            # Thousands of index entries: written beside the render, not before it.
-            cache.write_behind(_owned_by, connection, contact_id, items)
-            return ContactInvoices(tuple(items), started)
+            return kind.listing(tuple(full()), started)
         since = datetime.fromtimestamp(previous.checked_at - CLOCK_MARGIN, UTC)
-        # https://developer.xero.com/documentation/api/accounting/requests-and-responses#http-headers
-        changed = client.list_invoices(connection, contact_ids=[contact_id], modified_since=since)
-        _owned_by(connection, contact_id, changed)
-        return previous.value.merged(changed)
+        return previous.value.merged(changed(since))
 
-    list_key = _key(connection, "contact-invoices", contact_id)
-    changed_at = None if refresh else _invoices_changed_at(connection)
-    if changed_at is not None and _missing_new_invoices(cache.get(list_key), changed_at):
-        # Fresh, but a webhook since named invoices of no cached list: ask what changed.
+    list_key = _key(connection, kind.entry, contact_id)
+    changed_at = None if refresh else _changed_at(connection, kind)
+    if changed_at is not None and _missing_new(cache.get(list_key), changed_at):
+        # Fresh, but a webhook since named records of no cached list: ask what changed.
         return cache.load(list_key, lambda _none: fetch(cache.get(list_key)), refresh=True)
     return cache.load(list_key, fetch, refresh=refresh)
 
 
-def _invoices_changed_at(connection: XeroConnection) -> float | None:
-    """When a webhook last named invoices of no cached list (see refetch_invoices)."""
-    mark = _key(connection, "invoices-changed")
+def _changed_at(connection: XeroConnection, kind: _Kind) -> float | None:
+    """When a webhook last named records of this kind of no cached list (see _refetch_owned)."""
+    mark = _key(connection, kind.changed)
     return cache.get_plain([mark]).get(mark)
 
 
-def _missing_new_invoices(entry: Cached | None, changed_at: float | None) -> bool:
-    """Whether a fresh cached list predates a webhook naming invoices of no cached list."""
+def _missing_new(entry: Cached | None, changed_at: float | None) -> bool:
+    """Whether a fresh cached list predates a webhook naming records of no cached list."""
     if entry is None or entry.stale or changed_at is None:
         return False  # fetched anyway, or nothing to miss
     return entry.checked_at < changed_at
 
 
+@dataclass(frozen=True)
+class Account:
+    """A Xero contact with its invoices, bills and credit notes, as of `updated_at` (the oldest
+    of the three); `problem` says why Xero could not be asked just now, when that is older data."""
+
+    contact: Contact
+    invoices: list[Invoice]
+    updated_at: datetime
+    problem: XeroError | None = None
+    credit_notes: list[CreditNote] = field(default_factory=list)
+
+
+def _account(
+    found: Cached[Contact], invoices: Cached[ContactInvoices], notes: Cached[ContactCreditNotes]
+) -> Account:
+    return Account(
+        contact=found.value,
+        invoices=list(invoices.value.items),
+        updated_at=min(found.updated_at, invoices.updated_at, notes.updated_at),
+        problem=found.problem or invoices.problem or notes.problem,
+        credit_notes=list(notes.value.items),
+    )
+
+
 def contact_account(
     connection: XeroConnection, contact_id: str, *, refresh: bool = False
-) -> tuple[Cached[Contact], Cached[ContactInvoices]]:
-    """The contact and its invoices and bills, fetched at once when not cached."""
+) -> Account:
+    """The contact, its invoices and bills, and its credit notes: from the cache when fresh,
+    else what is due fetched at once."""
     if not refresh:
         keys = [
             _key(connection, "contact", contact_id),
-            _key(connection, "contact-invoices", contact_id),
+            _key(connection, INVOICES.entry, contact_id),
+            _key(connection, CREDIT_NOTES.entry, contact_id),
         ]
         warm = cache.get_many(keys)
         if (
-            len(warm) == 2
+            len(warm) == 3
             and not any(entry.stale for entry in warm.values())
-            and not _missing_new_invoices(warm[keys[1]], _invoices_changed_at(connection))
+            and not _missing_new(warm[keys[1]], _changed_at(connection, INVOICES))
+            and not _missing_new(warm[keys[2]], _changed_at(connection, CREDIT_NOTES))
         ):
-            return warm[keys[0]], warm[keys[1]]
+            return _account(*(warm[k] for k in keys))
     connection = tokens.fresh_connection(connection)  # once, not in each thread
-    found, items = client.parallel(
+    found, invoices, notes = client.parallel(
         [
             lambda: contact(connection, contact_id, refresh=refresh),
             lambda: contact_invoices(connection, contact_id, refresh=refresh),
+            lambda: contact_credit_notes(connection, contact_id, refresh=refresh),
         ]
     )
-    return found, items
+    return _account(found, invoices, notes)
 
 
 def search_contacts(connection: XeroConnection, term: str) -> list[Contact]:
@@ -174,6 +271,28 @@ def search_contacts(connection: XeroConnection, term: str) -> list[Contact]:
         lambda _previous: client.search_contacts(connection, search_term=term),
     )
     return entry.value
+
+
+def find_invoices(
+    connection: XeroConnection,
+    *,
+    types: Iterable[str],
+    search_term: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 100,
+) -> list[Invoice]:
+    """The first `limit` invoices or bills (newest first) a search finds: asked of Xero each
+    time (a search's answer is not kept)."""
+    return client.list_invoices(
+        connection,
+        types=types,
+        search_term=search_term,
+        date_from=date_from,
+        date_to=date_to,
+        page_size=limit,
+        max_pages=1,
+    )
 
 
 def items(connection: XeroConnection, ids: list[str], *, refresh: bool = False) -> Items:
@@ -219,13 +338,13 @@ def _fetch_items(connection: XeroConnection, ids: list[str]) -> dict[str, Invoic
 
 
 def remember_contact(connection: XeroConnection, found: Contact, *, new: bool = False) -> None:
-    """A contact as Xero just answered it; a new one has no invoices yet."""
+    """A contact as Xero just answered it; a new one has no invoices or credit notes yet."""
     now = time.time()
     cache.update(_key(connection, "contact", found.contact_id), lambda _entry: Cached(found, now))
-    if new:
+    for kind in (INVOICES, CREDIT_NOTES) if new else ():
         cache.update(
-            _key(connection, "contact-invoices", found.contact_id),
-            lambda _entry: Cached(ContactInvoices((), now), now),
+            _key(connection, kind.entry, found.contact_id),
+            lambda _entry, kind=kind: Cached(kind.listing((), now), now),
         )
     cache.next_generation(connection.tenant_id, "contacts")
 
@@ -234,28 +353,39 @@ def remember_invoices(connection: XeroConnection, found: Iterable[Invoice]) -> N
     """Invoices or bills as Xero just answered them: their own entries and their contact's list."""
     found = list(found)
     cache.put_many({_key(connection, "invoice", i.invoice_id): i for i in found})
-    owners = cache.get_plain([_key(connection, "invoice-owner", i.invoice_id) for i in found])
-    by_contact: dict[str, list[Invoice]] = {}
+    _remember_in_lists(connection, found, INVOICES)
+
+
+def remember_credit_notes(connection: XeroConnection, found: Iterable[CreditNote]) -> None:
+    """Credit notes as Xero just answered them: in their contact's cached list."""
+    _remember_in_lists(connection, list(found), CREDIT_NOTES)
+
+
+def _remember_in_lists(connection: XeroConnection, found: list, kind: _Kind) -> None:
+    """Records merged into their contact's cached list (if cached), and out of the list of the
+    contact that held them before (moved in Xero)."""
+    owners = cache.get_plain([_key(connection, kind.owner, _record_id(i)) for i in found])
+    by_contact: dict[str, list] = {}
     moved: dict[str, list[str]] = {}
     for item in found:
         by_contact.setdefault(item.contact_id, []).append(item)
-        owner = owners.get(_key(connection, "invoice-owner", item.invoice_id))
+        owner = owners.get(_key(connection, kind.owner, _record_id(item)))
         if owner and owner != item.contact_id:
-            moved.setdefault(owner, []).append(item.invoice_id)
+            moved.setdefault(owner, []).append(_record_id(item))
     for contact_id, gone in moved.items():
 
-        def drop(entry: Cached[ContactInvoices] | None, gone=gone):
+        def drop(entry: Cached[_ContactList] | None, gone=gone):
             return replace(entry, value=entry.value.without(gone)) if entry else None
 
-        cache.update(_key(connection, "contact-invoices", contact_id), drop)
+        cache.update(_key(connection, kind.entry, contact_id), drop)
     for contact_id, changed in by_contact.items():
 
-        def merge(entry: Cached[ContactInvoices] | None, changed=changed):
+        def merge(entry: Cached[_ContactList] | None, changed=changed):
             # The list keeps its own freshness: these items are new, the rest are as they were.
             return replace(entry, value=entry.value.merged(changed)) if entry else None
 
-        cache.update(_key(connection, "contact-invoices", contact_id), merge)
-        _owned_by(connection, contact_id, changed)
+        cache.update(_key(connection, kind.entry, contact_id), merge)
+        _owned_by(connection, contact_id, changed, kind)
 
 
 @dataclass(frozen=True)
@@ -272,6 +402,17 @@ def _batches(ids: list[str]) -> list[list[str]]:
     return [ids[n : n + IDS_PER_CALL] for n in range(0, len(ids), IDS_PER_CALL)]
 
 
+def _refetch(named: int, due: list[str], fetch: Callable[[list[str]], int]) -> Refetched:
+    """Fetch the due ids 50 a call, one batch after another, until Xero refuses."""
+    fetched = 0
+    for n, batch in enumerate(_batches(due)):
+        try:
+            fetched += fetch(batch)
+        except XeroError as exc:
+            return Refetched(fetched, named - len(due), tuple(due[n * IDS_PER_CALL :]), exc)
+    return Refetched(fetched, named - len(due))
+
+
 def refetch_contacts(connection: XeroConnection, ids: list[str]) -> Refetched:
     """Ask Xero again for the cached ones of contacts that changed (a webhook said so), one call
     per 50; searches start afresh. Uncached contacts cost no call (their next opening fetches)."""
@@ -279,16 +420,24 @@ def refetch_contacts(connection: XeroConnection, ids: list[str]) -> Refetched:
     cached = cache.get_many(list(keys.values()))
     due = [contact_id for contact_id in ids if keys[contact_id] in cached]
     cache.next_generation(connection.tenant_id, "contacts")  # a new contact may match a search
-    fetched = 0
-    for n, batch in enumerate(_batches(due)):
-        try:
-            fresh = client.search_contacts(connection, ids=batch, include_archived=True)
-        except XeroError as exc:
-            left = tuple(due[n * IDS_PER_CALL :])
-            return Refetched(fetched, len(ids) - len(due), left, exc)
+
+    def fetch(batch: list[str]) -> int:
+        fresh = client.search_contacts(connection, ids=batch, include_archived=True)
         cache.put_many({keys[c.contact_id]: c for c in fresh if c.contact_id in keys})
-        fetched += len(fresh)
-    return Refetched(fetched, len(ids) - len(due))
+        return len(fresh)
+
+    return _refetch(len(ids), due, fetch)
+
+
+def _owned(connection: XeroConnection, ids: list[str], kind: _Kind, *, also=()) -> list[str]:
+    """The ids in a cached contact's list of this kind (or in `also`); when some are not, the
+    cached lists ask Xero for what changed at their next opening instead."""
+    owner_keys = {i: _key(connection, kind.owner, i) for i in ids}
+    owned = cache.get_plain(list(owner_keys.values()))
+    due = [i for i in ids if i in also or owner_keys[i] in owned]
+    if len(due) < len(ids):
+        cache.put_plain({_key(connection, kind.changed): time.time()})
+    return due
 
 
 def refetch_invoices(connection: XeroConnection, ids: list[str]) -> Refetched:
@@ -297,20 +446,25 @@ def refetch_invoices(connection: XeroConnection, ids: list[str]) -> Refetched:
     batch after another. The others cost no call: they are new, or of contacts nobody opened, so
     the cached lists ask Xero for what changed at their next opening instead."""
     item_keys = {i: _key(connection, "invoice", i) for i in ids}
-    owner_keys = {i: _key(connection, "invoice-owner", i) for i in ids}
     cached = cache.get_many(list(item_keys.values()))
-    owned = cache.get_plain(list(owner_keys.values()))
-    due = [i for i in ids if item_keys[i] in cached or owner_keys[i] in owned]
-    if len(due) < len(ids):
-        cache.put_plain({_key(connection, "invoices-changed"): time.time()})
-    fetched = 0
-    for n, batch in enumerate(_batches(due)):
-        try:
-            answer = _fetch_items(connection, batch)
-        except XeroError as exc:
-            left = tuple(due[n * IDS_PER_CALL :])
-            return Refetched(fetched, len(ids) - len(due), left, exc)
-        found = [item for item in answer.values() if item is not None]
+    due = _owned(connection, ids, INVOICES, also={i for i in ids if item_keys[i] in cached})
+
+    def fetch(batch: list[str]) -> int:
+        found = [item for item in _fetch_items(connection, batch).values() if item is not None]
         remember_invoices(connection, found)
-        fetched += len(found)
-    return Refetched(fetched, len(ids) - len(due))
+        return len(found)
+
+    return _refetch(len(ids), due, fetch)
+
+
+def refetch_credit_notes(connection: XeroConnection, ids: list[str]) -> Refetched:
+    """Ask Xero again for the credit notes that changed which a cached contact's list holds (the
+    credit-note-owner index), one call per 50; the others cost no call (see refetch_invoices)."""
+    due = _owned(connection, ids, CREDIT_NOTES)
+
+    def fetch(batch: list[str]) -> int:
+        found = client.list_credit_notes(connection, ids=batch)
+        remember_credit_notes(connection, found)
+        return len(found)
+
+    return _refetch(len(ids), due, fetch)

@@ -38,17 +38,33 @@ def is_fresh(connection: XeroConnection, *, now: datetime | None = None) -> bool
 
 
 def fresh_connection(connection: XeroConnection) -> XeroConnection:
-    """The connection with an access token that is good for a while, refreshing it if need be."""
+    """The connection with an access token that is good for a while, refreshing it if need be.
+
+    The answer is stamped: asked again for the same object (each call of one tab opening), it is
+    returned as it is while its token is still good, without decrypting or checking it again."""
     if connection.needs_reconnect:
         raise _needs_reconnect(connection)
+    if _checked(connection):
+        return connection
     _check_readable(connection)
-    if is_fresh(connection):
-        return connection
-    if connection.pk is None:
-        # Not stored yet (being connected): nobody else holds this token, so no lock is needed.
-        _store(connection, oauth.refresh(connection.refresh_token))
-        return connection
-    return refresh_locked(connection.pk)
+    if not is_fresh(connection):
+        if connection.pk is None:
+            # Not stored yet (being connected): nobody else holds this token, so no lock.
+            _store(connection, oauth.refresh(connection.refresh_token))
+        else:
+            connection = refresh_locked(connection.pk)
+    connection._fresh_checked = (
+        connection.access_token_encrypted,
+        connection.access_token_expires_at,
+    )
+    return connection
+
+
+def _checked(connection: XeroConnection) -> bool:
+    """Whether fresh_connection already checked this object's current token, still fresh."""
+    stamp = getattr(connection, "_fresh_checked", None)
+    current = (connection.access_token_encrypted, connection.access_token_expires_at)
+    return stamp == current and is_fresh(connection)
 
 
 def _store(connection: XeroConnection, tokens: TokenSet) -> None:

@@ -190,6 +190,16 @@ def test_invoice_requests_meet_the_spec(prism, connection):
     _assert_prism_accepted(prism)
 
 
+def test_credit_note_requests_meet_the_spec(prism, connection):
+    client.list_credit_notes(
+        connection,
+        contact_id=CONTACT_ID,
+        ids=[CONTACT_ID],
+        modified_since=timezone.now() - timedelta(days=1),
+    )
+    _assert_prism_accepted(prism)
+
+
 def test_identity_requests_meet_the_spec(prism, connection, settings):
     tokens = TokenSet("a", "r", timezone.now() + timedelta(minutes=30), [])
     assert isinstance(client.list_tenants(tokens), list)

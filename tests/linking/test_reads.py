@@ -9,6 +9,7 @@ sandbox received it.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import threading
@@ -17,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 from urllib.parse import parse_qs
 
 import pytest
@@ -27,9 +29,10 @@ from time_machine import escape_hatch
 from crm_xero.crm.models import Opportunity, Organization
 from linking.models import XeroConnection, XeroLink
 from linking.xero import cache as xero_cache
-from linking.xero import reads
+from linking.xero import reads, tokens
 from sandbox import seed
 from sandbox.models import Contact as XeroContact
+from sandbox.models import CreditNote as XeroCreditNote
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
 from tests.factories import OpportunityFactory, OrganizationFactory, XeroLinkFactory
@@ -147,6 +150,24 @@ def xero_contact(name: str) -> XeroContact:
 
 def rows_of(contact: XeroContact) -> list[XeroInvoice]:
     return list(XeroInvoice.objects.filter(contact=contact))
+
+
+def credit_notes_of(contact: XeroContact) -> dict[str, tuple[str, str, Decimal, Decimal]]:
+    """The contact's credit notes in the sandbox, by id: type, status, total, remaining credit."""
+    return {
+        str(n.credit_note_id): (n.type, n.status, n.total, n.remaining_credit)
+        for n in XeroCreditNote.objects.filter(contact=contact)
+    }
+
+
+def credit_notes_seen(notes) -> dict[str, tuple[str, str, Decimal, Decimal]]:
+    return {n.credit_note_id: (n.type, n.status, n.total, n.remaining_credit) for n in notes}
+
+
+def a_contact_with_credit_notes() -> XeroContact:
+    note = XeroCreditNote.objects.filter(organisation__organisation_id=AU).order_by("pk").first()
+    assert note is not None, "the seed raises credit notes for the demo's customers"
+    return note.contact
 
 
 def link(record, connection: XeroConnection, contact: XeroContact) -> XeroLink:
@@ -279,7 +300,7 @@ def text_of(html: str, testid: str) -> str | None:
 # ------------------------------------------------------------------- cold and warm contact tabs
 
 
-def test_a_cold_tab_asks_xero_for_the_contact_and_its_invoices_and_nothing_else(
+def test_a_cold_tab_asks_xero_for_the_contact_its_invoices_and_credit_notes_and_nothing_else(
     connection, xero_sandbox, user_client, wire
 ):
     org, contact = linked_org(connection, "Young Bros Transport")
@@ -287,11 +308,14 @@ def test_a_cold_tab_asks_xero_for_the_contact_and_its_invoices_and_nothing_else(
 
     html = open_tab(user_client, org)
 
-    assert xero_sandbox.api_calls(AU) - before == 2
+    assert xero_sandbox.api_calls(AU) - before == 3  # issue 12: one more, for the credit notes
     assert sorted(r.path for r in wire) == [
         f"{API}/Contacts/{contact.contact_id}",
+        f"{API}/CreditNotes",
         f"{API}/Invoices",
     ]  # the organisation's currency and short code come from the connection row
+    (notes,) = wire.to("/CreditNotes")
+    assert notes.query["where"] == [f'Contact.ContactID==Guid("{contact.contact_id}")']
     assert shown_figures(html) == expected_figures(rows_of(contact))
     assert text_of(html, "xero-updated") == "Updated just now"
 
@@ -314,6 +338,76 @@ def test_a_warm_tab_makes_no_xero_calls(connection, xero_sandbox, user_client, w
     assert shown_figures(warm) == expected_figures(rows_of(contact))
 
 
+def test_a_cold_tab_fetches_the_contact_its_invoices_and_its_credit_notes_at_once(
+    connection, xero_sandbox, user_client, wire
+):
+    contact = a_contact_with_credit_notes()
+    org = OrganizationFactory(name=f"{contact.name} (CRM)")
+    link(org, connection, contact)
+    xero_sandbox.set_latency(300)
+
+    open_tab(user_client, org)
+
+    assert sorted(r.path for r in wire) == sorted(
+        [f"{API}/Contacts/{contact.contact_id}", f"{API}/Invoices", f"{API}/CreditNotes"]
+    )
+    # All three were in flight together (each waits 300 ms in the sandbox).
+    assert max(r.started for r in wire) < min(r.ended for r in wire)
+    wire.clear()
+    account = reads.contact_account(connection, str(contact.contact_id))
+    assert wire == []  # warm: the credit notes too come from the cache
+    assert credit_notes_seen(account.credit_notes) == credit_notes_of(contact) != {}
+    assert {i.invoice_id for i in account.invoices} == {str(r.invoice_id) for r in rows_of(contact)}
+    assert account.contact.name == contact.name and account.problem is None
+
+
+def test_credit_notes_are_refreshed_by_what_changed_and_fetched_whole_once_a_day(
+    connection, xero_sandbox, wire, settings, clock
+):
+    contact = a_contact_with_credit_notes()
+    contact_id = str(contact.contact_id)
+    listed = reads.contact_credit_notes(connection, contact_id).value.items
+    assert credit_notes_seen(listed) == credit_notes_of(contact)
+    (asked,) = wire.to("/CreditNotes")
+    assert asked.if_modified_since is None
+    assert asked.query["where"] == [f'Contact.ContactID==Guid("{contact_id}")']
+
+    # In Xero: one credit note is voided.
+    voided = XeroCreditNote.objects.filter(contact=contact).order_by("pk").first()
+    XeroCreditNote.objects.filter(pk=voided.pk).update(status="VOIDED", updated=timezone.now())
+
+    wire.clear()
+    clock.offset = settings.XERO_CACHE_TTL + 1  # stale, but the last full fetch is recent
+    listed = reads.contact_credit_notes(connection, contact_id).value.items
+    (asked,) = wire.to("/CreditNotes")
+    assert asked.if_modified_since, "asked for without If-Modified-Since"
+    assert credit_notes_seen(listed) == credit_notes_of(contact)
+    assert credit_notes_seen(listed)[str(voided.credit_note_id)][1] == "VOIDED"
+
+    # A credit note moves to another contact: only the daily full fetch can tell.
+    XeroCreditNote.objects.filter(pk=voided.pk).update(
+        contact=xero_contact("Ridgeway Univ."), updated=timezone.now()
+    )
+    wire.clear()
+    clock.offset = settings.XERO_CACHE_KEEP + 1
+    listed = reads.contact_credit_notes(connection, contact_id).value.items
+    (asked,) = wire.to("/CreditNotes")
+    assert asked.if_modified_since is None
+    assert credit_notes_seen(listed) == credit_notes_of(contact)
+    assert str(voided.credit_note_id) not in credit_notes_seen(listed)
+
+
+def test_a_cold_tab_checks_the_connections_token_once_for_its_three_calls(
+    connection, xero_sandbox, user_client, wire
+):
+    org, _contact = linked_org(connection, "Young Bros Transport")
+    check = tokens._check_readable
+    with mock.patch.object(tokens, "_check_readable", autospec=True, side_effect=check) as seen:
+        open_tab(user_client, org)
+    assert len(wire) == 3
+    assert seen.call_count == 1
+
+
 @pytest.mark.sandbox_invoices(3000)
 def test_three_thousand_invoices_come_in_three_pages_fetched_at_once_and_all_count(
     connection, xero_sandbox, user_client, wire
@@ -326,7 +420,8 @@ def test_three_thousand_invoices_come_in_three_pages_fetched_at_once_and_all_cou
 
     html = open_tab(user_client, org)
 
-    assert xero_sandbox.api_calls(AU) - before == 4  # the contact and 3 pages of 1,000
+    # The contact, 3 pages of 1,000 and (issue 12) the credit notes.
+    assert xero_sandbox.api_calls(AU) - before == 5
     pages = wire.to("/Invoices")
     assert sorted(int(r.query["page"][0]) for r in pages) == [1, 2, 3]
     assert {r.query["pageSize"][0] for r in pages} == {"1000"}
@@ -375,7 +470,8 @@ def test_a_stale_list_asks_only_for_what_changed_and_merges_it(
     wire.clear()
     html = open_tab(user_client, org)
 
-    assert xero_sandbox.api_calls(AU) - before == 2  # the contact, and the invoices' changes
+    # The contact, the invoices' changes and (issue 12) the credit notes' changes.
+    assert xero_sandbox.api_calls(AU) - before == 3
     (asked,) = wire.to("/Invoices")
     assert asked.if_modified_since, "the invoices were asked for without If-Modified-Since"
     since = datetime.fromisoformat(asked.if_modified_since.replace("Z", "+00:00"))
@@ -516,8 +612,9 @@ def test_refresh_asks_xero_again_even_when_the_tab_is_fresh(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert xero_sandbox.api_calls(AU) - before == 2
+    assert xero_sandbox.api_calls(AU) - before == 3  # issue 12: and the credit notes
     assert [r.if_modified_since for r in wire.to("/Invoices")] == [None]  # the whole list
+    assert [r.if_modified_since for r in wire.to("/CreditNotes")] == [None]
     assert text_of(html, "xero-updated") == "Updated just now"
     assert "paid-up@youngbros.com.au" in html
     assert shown_figures(html) == expected_figures(rows_of(contact))
@@ -631,6 +728,24 @@ def _deal_with_city_agency_invoices(connection) -> tuple[Opportunity, list[XeroI
     for row in rows:
         item_link(opportunity, connection, row)
     return opportunity, rows
+
+
+def test_a_deal_invoice_form_sent_back_names_its_contact_from_the_cache(
+    connection, xero_sandbox, user_client, wire
+):
+    org, contact = linked_org(connection, "Young Bros Transport")
+    open_tab(user_client, org)  # the contact is cached now
+    deal = OpportunityFactory(name="Cached contact deal")
+    wire.clear()
+
+    # Picked from the search's list (no name comes with it), and no lines: the form comes back.
+    response = user_client.post(
+        f"{tab_url(deal)}deal-invoice", {"contact_id": str(contact.contact_id), "contact_name": ""}
+    )
+
+    assert response.status_code == 200
+    assert contact.name in html.unescape(response.content.decode())
+    assert wire == []  # the name came from the cache, not from Xero
 
 
 def test_a_deal_tab_fetches_its_items_fifty_ids_a_call_cold_and_none_warm(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+
 import pytest
 from django.test import Client
 
@@ -13,6 +16,7 @@ from tests.xero_spec import example
 
 pytestmark = pytest.mark.django_db
 KAT_ID = example("getContacts")["Contacts"][0]["ContactID"]
+ARCHIVED = {"Elements": [{"ValidationErrors": [{"Message": "The contact is archived."}]}]}
 
 
 def test_a_password_user_cannot_link_and_is_told_why(client, password_user, xero):
@@ -56,6 +60,10 @@ def test_add_link_checks_the_contact_in_xero_and_shows_the_overview(sso_user_cli
     xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(
         {**example("getInvoices"), "Invoices": []}
     )
+    # Issue 12: the contact's credit notes come with its invoices.
+    xero.expect_request("/api.xro/2.0/CreditNotes", method="GET").respond_with_json(
+        {**example("getCreditNotes"), "CreditNotes": []}
+    )
     response = sso_user_client.post(
         f"/xero/tab/organization/{org.pk}/link", {"xero_contact_id": KAT_ID}
     )
@@ -84,6 +92,56 @@ def test_a_xero_failure_while_linking_shows_xeros_words_and_links_nothing(sso_us
     )
     assert "Xero is unavailable right now (HTTP 503)" in response.content.decode()
     assert not XeroLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown", "not_shown"),
+    [
+        pytest.param(
+            {"status": 400, "response_json": ARCHIVED},
+            "Xero: The contact is archived.",
+            None,
+            id="Xero's own words are quoted as Xero's",
+        ),
+        pytest.param(
+            {"status": 503, "response_json": {}},
+            "Xero is unavailable right now (HTTP 503).",
+            "Xero: Xero is unavailable",
+            id="the app's own words are not",
+        ),
+        pytest.param(
+            {"status": 429, "headers": {"Retry-After": "20"}},
+            "Xero is busy — try again in 20 seconds.",
+            "Xero: Xero is busy",
+            id="nor a rate limit's",
+        ),
+    ],
+)
+def test_a_tab_quotes_an_error_as_xeros_only_when_it_is_xeros_words(
+    sso_user_client, xero, answer, shown, not_shown
+):
+    connection = make_connection()
+    org = OrganizationFactory()
+    XeroLinkFactory(
+        record=org,
+        tenant_id=connection.tenant_id,
+        xero_type="contact",
+        xero_id=KAT_ID,
+        xero_name="Katherine Warren",
+    )
+    body = answer.get("response_json")
+    xero.expect_request(f"/api.xro/2.0/Contacts/{KAT_ID}", method="GET").respond_with_data(
+        "" if body is None else json.dumps(body),
+        status=answer["status"],
+        headers=answer.get("headers"),
+        content_type="application/json",
+    )
+    for path in ("/api.xro/2.0/Invoices", "/api.xro/2.0/CreditNotes"):
+        xero.expect_request(path, method="GET").respond_with_json({})
+    page = html.unescape(sso_user_client.get(f"/xero/tab/organization/{org.pk}/").content.decode())
+    assert shown in page
+    if not_shown:
+        assert not_shown not in page
 
 
 def test_a_linked_contact_deleted_in_xero_offers_to_unlink(sso_user_client, xero):

@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from linking.models import XeroConnection
-from linking.xero import budget, client
+from linking.xero import budget, client, oauth
 from linking.xero.errors import XeroError
-from linking.xero.types import Address, ContactDraft, InvoiceDraft, LineItem, Phone
+from linking.xero.types import Address, ContactDraft, InvoiceDraft, LineItem, Phone, TokenSet
 from tests.linking.conftest import TENANT_ID, LateJSON, make_connection, requests_to, token_reply
 from tests.xero_spec import example
 
@@ -150,8 +150,8 @@ def test_an_unreadable_invoice_page_is_a_retryable_xero_error(xero, connection):
     assert raised.value.message == "Xero's answer could not be read."
 
 
-def test_invoice_lists_read_from_json_equal_what_the_sdk_models_give(xero, connection):
-    """list_invoices parses Xero's JSON itself (for speed); get_invoice goes through the SDK."""
+def test_an_invoice_read_alone_equals_the_same_invoice_in_a_list(xero, connection):
+    """One mapper for both (test_mappers checks it against what the SDK deserialises)."""
     page = example("getInvoices")
     xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(page)
     listed = client.list_invoices(connection)
@@ -213,6 +213,14 @@ def test_a_validation_error_carries_xeros_own_message(xero, connection):
         client.create_contact(connection, ContactDraft(name="Acme"), idempotency_key="k")
     assert excinfo.value.message == "The contact name Acme is already assigned to another contact."
     assert excinfo.value.code == "validation" and not excinfo.value.retryable
+    assert excinfo.value.xero_said  # Xero's own words: the tab may quote them as Xero's
+
+
+def test_a_refusal_without_words_is_not_said_to_be_xeros(xero, connection):
+    xero.expect_request("/api.xro/2.0/Contacts", method="PUT").respond_with_data(status=400)
+    with pytest.raises(XeroError) as excinfo:
+        client.create_contact(connection, ContactDraft(name="Acme"), idempotency_key="k")
+    assert (excinfo.value.message, excinfo.value.xero_said) == ("Xero refused the request.", False)
 
 
 def test_create_invoice_draft_sends_a_draft_with_an_idempotency_key(xero, connection):
@@ -249,6 +257,7 @@ def test_a_429_says_when_to_retry_without_sleeping_or_retrying(xero, connection)
     assert time.monotonic() - started < 2
     assert excinfo.value.retry_after == 37
     assert excinfo.value.message == "Xero is busy — try again in 37 seconds."
+    assert not excinfo.value.xero_said  # the app's words, not Xero's
     assert len(requests_to(xero, "GET", "/api.xro/2.0/Organisation")) == 1
 
 
@@ -260,6 +269,75 @@ def test_a_5xx_is_a_retryable_error(xero, connection):
         client.get_organisation(connection)
     assert excinfo.value.retryable
     assert "HTTP 503" in excinfo.value.message
+    assert not excinfo.value.xero_said  # "Xero is unavailable right now ...": the app's words
+
+
+def test_an_unreachable_xero_is_not_said_to_be_xeros_words(connection, settings):
+    settings.XERO_API_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+    with pytest.raises(XeroError) as excinfo:
+        client.get_organisation(connection)
+    assert excinfo.value.retryable and not excinfo.value.xero_said
+
+
+def test_token_and_api_calls_to_an_unreachable_xero_fail_in_the_same_words(connection, settings):
+    settings.XERO_API_URL = settings.XERO_IDENTITY_URL = "http://127.0.0.1:9"
+    with pytest.raises(XeroError) as api:
+        client.get_organisation(connection)
+    with pytest.raises(XeroError) as identity:
+        client.list_tenants(TokenSet("a", "r", timezone.now(), []))
+    with pytest.raises(XeroError) as token:
+        oauth.refresh("r")
+    assert api.value.code == identity.value.code == token.value.code == "refused"
+    assert api.value.message == identity.value.message == token.value.message
+
+
+def test_list_credit_notes_filters_by_contact_and_ids_and_reads_every_field(xero, connection):
+    page = example("getCreditNotes")
+    xero.expect_request("/api.xro/2.0/CreditNotes", method="GET").respond_with_json(page)
+    contact_id = page["CreditNotes"][0]["Contact"]["ContactID"]
+    note_id = page["CreditNotes"][0]["CreditNoteID"]
+    notes = client.list_credit_notes(connection, contact_id=contact_id, ids=[note_id, "CN-1"])
+    (request,) = requests_to(xero, "GET", "/api.xro/2.0/CreditNotes")
+    assert request.args.getlist("where") == [
+        f'Contact.ContactID==Guid("{contact_id}") AND (CreditNoteID==Guid("{note_id}"))'
+    ]
+    assert request.args.getlist("pageSize") == ["1000"]
+    assert [n.credit_note_id for n in notes] == [n["CreditNoteID"] for n in page["CreditNotes"]]
+    first = notes[0]
+    assert (first.type, first.status, first.number, first.reference) == (
+        "ACCRECCREDIT",
+        "AUTHORISED",
+        "CN-0005",
+        "US Tour",
+    )
+    assert (first.sub_total, first.total_tax, first.total) == (
+        Decimal("30.0"),
+        Decimal("4.5"),
+        Decimal("34.5"),
+    )
+    assert (first.remaining_credit, first.currency, first.currency_rate) == (
+        Decimal("32.5"),
+        "NZD",
+        Decimal("1.0"),
+    )
+    assert first.date == date(2019, 3, 5) and first.contact_name == "Liam Gallagher"
+    assert first.updated_at is not None and first.updated_at.year == 2019
+    assert first.is_sales and not notes[1].is_sales
+
+
+def test_credit_notes_by_ids_none_of_which_is_a_guid_ask_xero_nothing(xero, connection):
+    assert client.list_credit_notes(connection, ids=["CN-0005"]) == []
+    assert xero.log == []
+
+
+def test_the_sdks_token_urls_follow_the_identity_url_setting(settings):
+    from xero_python.api_client.oauth2 import TokenApi
+
+    settings.XERO_IDENTITY_URL = "https://identity.example.test"
+    assert TokenApi.refresh_token_url == "https://identity.example.test/connect/token"
+    assert TokenApi.revoke_token_url == "https://identity.example.test/connect/revocation"
+    client._api_client({"access_token": "a"})
+    assert TokenApi.refresh_token_url == "https://identity.example.test/connect/token"
 
 
 def test_a_timed_out_create_is_not_sent_twice(xero, connection, settings):

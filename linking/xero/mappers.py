@@ -1,0 +1,176 @@
+"""Xero's JSON answers mapped to the seam's dataclasses: exactly one function per type.
+
+Every read and write asks the SDK for the raw answer (`_preload_content=False`) and maps it here,
+so that a type has one reading, whichever call returned it. Amounts are exact Decimals (the JSON
+is parsed with `parse_float=Decimal`), dates come as "/Date(1539993600000+0000)/" or ISO 8601.
+https://developer.xero.com/documentation/api/accounting/requests-and-responses
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from linking.xero.types import (
+    Address,
+    Contact,
+    CreditNote,
+    Invoice,
+    LineItem,
+    Organisation,
+    Phone,
+    Tenant,
+)
+
+_MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
+Json = dict[str, Any]
+
+
+def text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def decimal(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal("0")
+
+
+def maybe_decimal(value: Any) -> Decimal | None:
+    return Decimal(str(value)) if value is not None else None
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A Xero JSON date: "/Date(1539993600000+0000)/" (ms since the epoch, UTC) or ISO 8601."""
+    if not value:
+        return None
+    if match := _MS_DATE.fullmatch(str(value)):
+        return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def day(value: Any) -> date | None:
+    parsed = timestamp(value)
+    return parsed.astimezone(UTC).date() if parsed else None
+
+
+def phone(data: Json) -> Phone | None:
+    """A phone, or None when it has no number (Xero lists every PhoneType, empty ones too)."""
+    parts = (data.get("PhoneCountryCode"), data.get("PhoneAreaCode"), data.get("PhoneNumber"))
+    number = " ".join(text(p) for p in parts if p)
+    return Phone(type=text(data.get("PhoneType")) or "DEFAULT", number=number) if number else None
+
+
+def address(data: Json) -> Address:
+    lines = [data.get(f"AddressLine{n}") for n in (1, 2, 3, 4)]
+    return Address(
+        type=text(data.get("AddressType")) or "STREET",
+        lines=tuple(text(line) for line in lines if line),
+        city=text(data.get("City")),
+        region=text(data.get("Region")),
+        postal_code=text(data.get("PostalCode")),
+        country=text(data.get("Country")),
+    )
+
+
+def contact(data: Json) -> Contact:
+    phones = [phone(p) for p in data.get("Phones") or []]
+    addresses = [address(a) for a in data.get("Addresses") or []]
+    return Contact(
+        contact_id=text(data.get("ContactID")),
+        name=text(data.get("Name")),
+        first_name=text(data.get("FirstName")),
+        last_name=text(data.get("LastName")),
+        email=text(data.get("EmailAddress")),
+        status=text(data.get("ContactStatus")) or "ACTIVE",
+        is_customer=bool(data.get("IsCustomer")),
+        is_supplier=bool(data.get("IsSupplier")),
+        phones=tuple(p for p in phones if p),
+        addresses=tuple(a for a in addresses if not a.is_empty),
+        updated_at=timestamp(data.get("UpdatedDateUTC")),
+    )
+
+
+def line_item(data: Json) -> LineItem:
+    return LineItem(
+        description=text(data.get("Description")),
+        quantity=decimal(data.get("Quantity")),
+        unit_amount=decimal(data.get("UnitAmount")),
+        account_code=text(data.get("AccountCode")),
+        line_amount=maybe_decimal(data.get("LineAmount")),
+    )
+
+
+def _document(data: Json) -> dict[str, Any]:
+    """What invoices, bills and credit notes have alike: party, dates, currency, amounts."""
+    party = data.get("Contact") or {}
+    return {
+        "type": text(data.get("Type")),
+        "status": text(data.get("Status")),
+        "reference": text(data.get("Reference")),
+        "contact_id": text(party.get("ContactID")),
+        "contact_name": text(party.get("Name")),
+        "date": day(data.get("Date")),
+        "currency": text(data.get("CurrencyCode")),
+        "currency_rate": maybe_decimal(data.get("CurrencyRate") or None),  # 0: none given
+        "sub_total": decimal(data.get("SubTotal")),
+        "total_tax": decimal(data.get("TotalTax")),
+        "total": decimal(data.get("Total")),
+        "updated_at": timestamp(data.get("UpdatedDateUTC")),
+        "fully_paid_on": day(data.get("FullyPaidOnDate")),
+    }
+
+
+def invoice(data: Json) -> Invoice:
+    """A sales invoice or a bill (GET/PUT /Invoices)."""
+    return Invoice(
+        invoice_id=text(data.get("InvoiceID")),
+        number=text(data.get("InvoiceNumber")),
+        due_date=day(data.get("DueDate")),
+        amount_due=decimal(data.get("AmountDue")),
+        amount_paid=decimal(data.get("AmountPaid")),
+        amount_credited=decimal(data.get("AmountCredited")),
+        line_items=tuple(line_item(item) for item in data.get("LineItems") or []),
+        **_document(data),
+    )
+
+
+def credit_note(data: Json) -> CreditNote:
+    """A sales or purchase credit note (GET /CreditNotes)."""
+    return CreditNote(
+        credit_note_id=text(data.get("CreditNoteID")),
+        number=text(data.get("CreditNoteNumber")),
+        remaining_credit=decimal(data.get("RemainingCredit")),
+        **_document(data),
+    )
+
+
+def _texts(data: Json, **keys: str) -> dict[str, str]:
+    """Text fields by the JSON key each is read from."""
+    return {name: text(data.get(key)) for name, key in keys.items()}
+
+
+def organisation(data: Json) -> Organisation:
+    """The connected organisation (GET /Organisation), with Xero's timezone name."""
+    return Organisation(
+        **_texts(
+            data,
+            organisation_id="OrganisationID",
+            name="Name",
+            legal_name="LegalName",
+            base_currency="BaseCurrency",
+            country_code="CountryCode",
+            short_code="ShortCode",
+            timezone="Timezone",
+        )
+    )
+
+
+# GET /connections' keys, in the order of Tenant's fields (connection_id, tenant_id, ...).
+_TENANT_KEYS = ("id", "tenantId", "tenantName", "tenantType", "authEventId")
+
+
+def tenant(data: Json) -> Tenant:
+    """One of a token's connections (Identity API, GET /connections: camelCase keys)."""
+    return Tenant(*(text(data.get(key)) for key in _TENANT_KEYS))
