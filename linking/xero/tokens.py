@@ -53,9 +53,10 @@ def fresh_connection(connection: XeroConnection) -> XeroConnection:
             _store(connection, oauth.refresh(connection.refresh_token))
         else:
             connection = refresh_locked(connection.pk)
-    connection._fresh_checked = (
-        connection.access_token_encrypted,
-        connection.access_token_expires_at,
+    setattr(  # noqa: B010 (a mark on this object only, not a model field: mypy knows no such attribute)
+        connection,
+        "_fresh_checked",
+        (connection.access_token_encrypted, connection.access_token_expires_at),
     )
     return connection
 

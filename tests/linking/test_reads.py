@@ -261,7 +261,9 @@ def expected_figures(rows: list[XeroInvoice], *, deal: bool = False) -> dict:
         "xero-12-month-value": f"{base} {money(last_year)}",
         "xero-invoice-breakdown": breakdown("ACCREC"),
         "xero-bill-breakdown": breakdown("ACCPAY"),
-        "count": len(rows),
+        # The list shows the contact's credit notes beside its invoices and bills (issue 12).
+        "count": len(rows)
+        + XeroCreditNote.objects.filter(contact_id__in={r.contact_id for r in rows}).count(),
     }
 
 
@@ -431,8 +433,10 @@ def test_three_thousand_invoices_come_in_three_pages_fetched_at_once_and_all_cou
     assert xero_sandbox.peak_concurrency(AU) >= 2
     shown = shown_figures(html)
     assert shown == expected_figures(rows)
-    assert shown["count"] == 3000
-    assert "1\N{EN DASH}25 of 3,000" in html
+    # Every invoice and bill, and beside them the contact's credit notes.
+    listed = 3000 + XeroCreditNote.objects.filter(contact=city).count()
+    assert shown["count"] == listed
+    assert f"1\N{EN DASH}25 of {listed:,}" in html
 
 
 # --------------------------------------------------------------- refreshing only what changed
