@@ -16,8 +16,13 @@ from django.db import models
 from django.utils import timezone
 
 from linking import figures, xero
+from linking.matching import (  # noqa: F401  (the views read matches through selectors)
+    Match,
+    contact_matches,
+    contact_search,
+)
 from linking.models import XeroConnection, XeroLink
-from linking.records import RecordProfile, kind_of
+from linking.records import kind_of
 from linking.xero import Contact, CreditNote, Invoice, XeroError
 
 ZERO = Decimal("0.00")
@@ -50,43 +55,6 @@ def contact_link_get(*, record: models.Model, connection: XeroConnection) -> Xer
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
     ).first()
-
-
-@dataclass(frozen=True)
-class Match:
-    contact: Contact
-    exact: bool
-
-
-def _is_exact(profile: RecordProfile, contact: Contact) -> bool:
-    if profile.name and contact.name.casefold() == profile.name.casefold():
-        return True
-    if profile.email and contact.email.casefold() == profile.email.casefold():
-        return True
-    full = f"{contact.first_name} {contact.last_name}".strip().casefold()
-    return bool(profile.kind == "contact" and full and full == profile.name.casefold())
-
-
-def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> list[Match]:
-    """Xero contacts that may be this record: by name (a person's full name) or email.
-
-    Exact matches (same name or same email, ignoring case) come first.
-    """
-    terms = [profile.name]
-    if profile.kind == "contact" and profile.email:
-        terms.append(profile.email)
-    found: dict[str, Contact] = {}
-    for term in filter(None, terms):
-        for contact in xero.search_contacts(connection, term):
-            found.setdefault(contact.contact_id, contact)
-    matches = [Match(c, _is_exact(profile, c)) for c in found.values()]
-    return sorted(matches, key=lambda m: (not m.exact, m.contact.name.casefold()))
-
-
-def contact_search(*, connection: XeroConnection, text: str) -> list[Match]:
-    """Xero contacts whose name, names, number or email contain the text."""
-    contacts = xero.search_contacts(connection, text.strip())
-    return [Match(c, False) for c in contacts]
 
 
 @dataclass(frozen=True)
