@@ -8,7 +8,7 @@ domain (never a free mail domain such as gmail.com). Every match says why, in wo
 Xero's `searchTerm` is a case-insensitive contains-search over a contact's name, first and last
 names, number and email (https://developer.xero.com/documentation/api/accounting/contacts), so a
 near miss is found by searching the name's core ("Ridgeway" for "Ridgeway University": it finds
-"Ridgeway Univ.") and an organization's domain ("@ridgeway.edu.au").
+"Ridgeway Univ.") and an organization's domain ("ridgeway.edu.au").
 """
 
 from __future__ import annotations
@@ -163,12 +163,15 @@ def _separators(text: str, words: list[_Word]) -> list[str]:
     return [text[a.end : b.start].strip() for a, b in pairwise(words)]
 
 
-def _common_end(a: list[_Word], b: list[_Word]) -> int:
-    """How many words at the end of a and b are the same words (in any spelling)."""
+def _same_forms(a: list[_Word], b: list[_Word]) -> tuple[int, int]:
+    """How many company forms both names start their forms with, and then end them with."""
     n = 0
-    while n < min(len(a), len(b)) and a[-1 - n].canon == b[-1 - n].canon:
+    while n < min(len(a), len(b)) and a[n].canon == b[n].canon:
         n += 1
-    return n
+    m = 0
+    while m < min(len(a), len(b)) - n and a[-1 - m].canon == b[-1 - m].canon:
+        m += 1
+    return n, m
 
 
 @dataclass(frozen=True)
@@ -196,12 +199,12 @@ def _aligned(ours_text: str, theirs_text: str) -> _Alignment | None:
         others += zip(a.lead, b.lead, strict=True)
     else:
         removed += [(ours_text, a.lead), (theirs_text, b.lead)]
-    n = _common_end(a.trail, b.trail)
-    others += zip(a.trail[len(a.trail) - n :], b.trail[len(b.trail) - n :], strict=True)
-    removed += [
-        (ours_text, a.trail[: len(a.trail) - n]),
-        (theirs_text, b.trail[: len(b.trail) - n]),
-    ]
+    # "Acme Pty Limited" and "Acme Ltd" differ by "Pty" (and spell "Ltd" two ways).
+    n, m = _same_forms(a.trail, b.trail)
+    others += zip(a.trail[:n], b.trail[:n], strict=True)
+    others += zip(a.trail[len(a.trail) - m :], b.trail[len(b.trail) - m :], strict=True)
+    removed += [(ours_text, a.trail[n : len(a.trail) - m])]
+    removed += [(theirs_text, b.trail[n : len(b.trail) - m])]
     return _Alignment(
         list(zip(a.core, b.core, strict=True)),
         others,
@@ -273,7 +276,10 @@ def website_domain(website: str) -> str:
     text = website.strip()
     if not text:
         return ""
-    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    try:
+        host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    except ValueError:  # e.g. "http://[::1": not a web address
+        return ""
     host = host.rstrip(".").casefold()
     return host.removeprefix("www.")
 
@@ -345,7 +351,7 @@ def search_terms(profile: RecordProfile) -> list[tuple[str, bool]]:
     else:
         core = search_core(profile.name)
         terms = [(core, True), (_and_variant(core), True)]
-        terms += [(f"@{domain}", False) for domain in record_domains(profile)]
+        terms += [(domain, False) for domain in record_domains(profile)]
     seen: set[str] = set()
     unique = []
     for term, show in terms:
