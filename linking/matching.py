@@ -106,7 +106,7 @@ class _Word:
     end: int
 
     @property
-    def lower(self) -> str:
+    def folded(self) -> str:
         """Case folded, without in-word punctuation: what is left to differ is accents."""
         return self.raw.casefold().translate(_WORD_PUNCTUATION)
 
@@ -221,7 +221,7 @@ def near_name(record_name: str, xero_name: str) -> str | None:
         return None
     pairs = aligned.core + aligned.others
     written = [f"“{b.raw}” for “{a.raw}”" for a, b in pairs if a.key != b.key]
-    accents = any(a.key == b.key and a.lower != b.lower for a, b in pairs)
+    accents = any(a.key == b.key and a.folded != b.folded for a, b in pairs)
     punctuation = any(
         a.key == b.key and unaccented(a.raw).casefold() != unaccented(b.raw).casefold()
         for a, b in pairs
@@ -340,25 +340,44 @@ def _rank(m: Match) -> tuple[int, str]:
     return tier, m.contact.name.casefold()
 
 
-def search_terms(profile: RecordProfile) -> list[tuple[str, bool]]:
-    """What to ask Xero for: (term, whether its hits are shown even when they do not match).
+@dataclass(frozen=True)
+class Search:
+    """One Xero search, and which of its hits are listed when they do not match the record:
+    "all", "matches" (none), or "name" (those holding the record's whole name)."""
 
-    A person: the full name and the email. An organization: the name's core (finding all the
-    whole name would, and near misses), the same with "&" for "and", and each distinctive domain.
+    term: str
+    lists: str = "matches"
+
+
+def search_terms(profile: RecordProfile) -> list[Search]:
+    """What to ask Xero for.
+
+    A person: the full name and the email, every hit listed. An organization: the name's core
+    (finding all the whole name would, and near misses), the same with "&" for "and", and each
+    distinctive domain; of these, hits are listed that match or hold the whole name, as a search
+    for the name would list them.
     """
     if profile.kind == "contact":
-        terms = [(profile.name.strip(), True), (profile.email.strip(), True)]
+        searches = [Search(profile.name.strip(), "all"), Search(profile.email.strip(), "all")]
     else:
-        core = search_core(profile.name)
-        terms = [(core, True), (_and_variant(core), True)]
-        terms += [(domain, False) for domain in record_domains(profile)]
+        name = profile.name.strip()
+        core = search_core(name)
+        searches = [Search(core, "all" if core == name else "name"), Search(_and_variant(core))]
+        searches += [Search(domain) for domain in record_domains(profile)]
     seen: set[str] = set()
     unique = []
-    for term, show in terms:
-        if term and term.casefold() not in seen:
-            seen.add(term.casefold())
-            unique.append((term, show))
+    for search in searches:
+        if search.term and search.term.casefold() not in seen:
+            seen.add(search.term.casefold())
+            unique.append(search)
     return unique
+
+
+def _holds(contact: Contact, text: str) -> bool:
+    """The contact's name, names or email contain the text, ignoring case (as Xero searches)."""
+    wanted = text.casefold()
+    fields = (contact.name, contact.first_name, contact.last_name, contact.email)
+    return any(wanted in field.casefold() for field in fields)
 
 
 def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> list[Match]:
@@ -367,14 +386,16 @@ def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> li
     One Xero search per term of `search_terms` (each cached by the seam).
     """
     found: dict[str, Contact] = {}
-    shown: set[str] = set()
-    for term, show in search_terms(profile):
-        for contact in xero.search_contacts(connection, term):
+    listed: set[str] = set()
+    for search in search_terms(profile):
+        for contact in xero.search_contacts(connection, search.term):
             found.setdefault(contact.contact_id, contact)
-            if show:
-                shown.add(contact.contact_id)
+            if search.lists == "all" or (
+                search.lists == "name" and _holds(contact, profile.name.strip())
+            ):
+                listed.add(contact.contact_id)
     matches = [match(profile, c) for c in found.values()]
-    kept = [m for m in matches if m.reasons or m.contact.contact_id in shown]
+    kept = [m for m in matches if m.reasons or m.contact.contact_id in listed]
     return sorted(kept, key=_rank)
 
 

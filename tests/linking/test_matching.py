@@ -270,7 +270,7 @@ SEARCHES = [
 
 @pytest.mark.parametrize(("profile", "terms"), SEARCHES, ids=[p.name for p, _ in SEARCHES])
 def test_xero_is_searched_for_these_terms(profile, terms):
-    assert [term for term, _ in matching.search_terms(profile)] == terms
+    assert [search.term for search in matching.search_terms(profile)] == terms
 
 
 def xero_page(*contacts: tuple[str, str, str]) -> dict:
@@ -335,6 +335,32 @@ def test_exact_matches_come_first_then_possible_ones_then_the_other_hits(xero, c
     # The seam caches each search: opening the tab again asks Xero nothing.
     assert contact_matches(connection=connection, profile=profile) == matches
     assert len(requests_to(xero, "GET", CONTACTS_PATH)) == 2
+
+
+@pytest.mark.django_db
+def test_a_search_by_the_name_s_core_lists_other_hits_only_when_they_hold_the_whole_name(
+    xero, connection
+):
+    answer_by_term(
+        xero,
+        {
+            "City": xero_page(
+                (IDS["A"], "City Agency", "accounts@cityagency.com.au"),
+                (IDS["B"], "City Univ.", "accounts@cityuni.edu.au"),
+                (IDS["C"], "City University Rowing Club", "rowing@gmail.com"),
+                (IDS["D"], "Ann Lee", "ann@city-university-alumni.org"),
+            ),
+        },
+    )
+    profile = org("City University", "accounts@gmail.com")
+    matches = contact_matches(connection=connection, profile=profile)
+    terms = [r.args.getlist("searchTerm") for r in requests_to(xero, "GET", CONTACTS_PATH)]
+    assert terms == [["City"]]  # a free mail domain is not searched
+    assert [(m.contact.name, m.badge) for m in matches] == [
+        ("City Univ.", POSSIBLE),
+        ("City University Rowing Club", ""),  # as a search for "City University" finds it
+        # City Agency and Ann Lee hold only "City": a search for the name would not list them.
+    ]
 
 
 @pytest.mark.django_db
