@@ -3,6 +3,8 @@ reason, and Add Link links it. Expectations come from the sandbox's own rows."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -15,6 +17,7 @@ from tests.factories import OrganizationFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AU = seed.AU_TENANT_ID
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.fixture
@@ -67,6 +70,9 @@ def test_ridgeway_university_finds_ridgeway_univ_as_a_possible_match_and_links_i
     expect(olivia.get_by_test_id("xero-match-reason")).to_have_text(
         "Same email domain (ridgeway.edu.au)"
     )
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # for review; var/ is not committed
+    panel.screenshot(path=str(SCREENSHOTS / "xero-matching-possible.png"))
 
     settled(page)
     row.get_by_role("button", name="Add Link to Ridgeway Univ.").click()
