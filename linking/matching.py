@@ -125,13 +125,23 @@ def unaccented(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def composed(text: str) -> str:
+    """The text with each accented letter as one character ("é", not "e" and an accent)."""
+    return unicodedata.normalize("NFC", text)
+
+
 def _words(text: str) -> list[_Word]:
+    """The words of a composed text."""
     return [_Word(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
 def same_name(a: str, b: str) -> bool:
     """The same name ignoring case and spacing."""
-    return bool(a.strip()) and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+    def folded(text: str) -> str:
+        return " ".join(composed(text).casefold().split())
+
+    return bool(a.strip()) and folded(a) == folded(b)
 
 
 @dataclass(frozen=True)
@@ -217,6 +227,7 @@ def near_name(record_name: str, xero_name: str) -> str | None:
 
     None also for names that are simply the same (`same_name`).
     """
+    record_name, xero_name = composed(record_name), composed(xero_name)
     if same_name(record_name, xero_name) or (aligned := _aligned(record_name, xero_name)) is None:
         return None
     pairs = aligned.core + aligned.others
@@ -246,9 +257,10 @@ def search_core(name: str) -> str:
 
     A part of the name as typed, so its contains-search finds all the whole name would.
     """
+    name = composed(name).strip()
     core = _parts(_words(name), _SEARCH_FORMS).core
     term = _span(name, core) if core else ""
-    return term if len(term) >= _MIN_SEARCH_TERM else name.strip()
+    return term if len(term) >= _MIN_SEARCH_TERM else name
 
 
 def _and_variant(term: str) -> str:
@@ -360,7 +372,7 @@ def search_terms(profile: RecordProfile) -> list[Search]:
     if profile.kind == "contact":
         searches = [Search(profile.name.strip(), "all"), Search(profile.email.strip(), "all")]
     else:
-        name = profile.name.strip()
+        name = composed(profile.name).strip()
         core = search_core(name)
         searches = [Search(core, "all" if core == name else "name"), Search(_and_variant(core))]
         searches += [Search(domain) for domain in record_domains(profile)]

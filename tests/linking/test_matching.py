@@ -71,6 +71,13 @@ MATCHING = [
         "Same name",
     ),
     (org("Bayside Club"), xero_contact("BAYSIDE CLUB"), EXACT, "Same name"),
+    (org("Café Ümlaut"), xero_contact("CAFÉ ÜMLAUT"), EXACT, "Same name"),
+    (  # the same letters, once composed ("é") and once decomposed ("e" and an accent)
+        org("Cafe\u0301 U\u0308mlaut"),
+        xero_contact("Caf\u00e9 \u00dcmlaut"),
+        EXACT,
+        "Same name",
+    ),
     (  # the same email, and the names differ only by a company form: both are said
         org("Bayside Club", "accounts@bayside.org.au"),
         xero_contact("Bayside Club Inc", "accounts@bayside.org.au"),
@@ -254,6 +261,7 @@ SEARCHES = [
     (org("Smith & Sons"), ["Smith & Sons", "Smith and Sons"]),
     (org("Smith and Sons Ltd"), ["Smith and Sons", "Smith & Sons"]),
     (org("The Quoted Company Pty Ltd"), ["Quoted"]),
+    (org("Cafe\u0301 U\u0308mlaut Ltd"), ["Caf\u00e9 \u00dcmlaut"]),
     (org("The Co"), ["The Co"]),  # nothing but forms: the name as it is
     (org("AB Ltd"), ["AB Ltd"]),  # too short a core finds everything
     (org("Acme", "a@acme.com", "https://shop.acme.net"), ["Acme", "acme.com", "shop.acme.net"]),
