@@ -331,7 +331,8 @@ def match(profile: RecordProfile, contact: Contact) -> Match:
     exact = []
     if any(same_name(profile.name, n) for n in names):
         exact.append(SAME_NAME)
-    if profile.email and profile.email.strip().casefold() == contact.email.strip().casefold():
+    email = profile.email.strip().casefold()
+    if email and email == contact.email.strip().casefold():
         exact.append(SAME_EMAIL)
     near = [] if SAME_NAME in exact else [r for n in names if (r := near_name(profile.name, n))]
     if exact:

@@ -230,6 +230,7 @@ NOT_MATCHING = [
     ),
     (org("Ridgeway", "a@ridgeway.edu.au"), xero_contact("Other", "b@notridgeway.edu.au")),
     (org("Acme"), xero_contact("Other")),  # no email on either side is not the same email
+    (org("Acme", "  "), xero_contact("Other")),
 ]
 
 
