@@ -64,6 +64,7 @@ class RecordProfile:
     first_name: str = ""
     last_name: str = ""
     email: str = ""
+    website: str = ""  # an organization's
     phones: tuple[tuple[str, str], ...] = ()  # (field, number) for every CRM phone slot
     address: RecordAddress = RecordAddress()
 
@@ -72,7 +73,7 @@ class RecordProfile:
 
 
 def record_profile(record: models.Model) -> RecordProfile:
-    """The record's name, email, phones and address."""
+    """The record's name, email, website, phones and address."""
     kind = kind_of(record)
     if kind not in CONTACT_KINDS:
         raise ValueError(f"A {kind} has no contact details.")
@@ -90,7 +91,7 @@ def record_profile(record: models.Model) -> RecordProfile:
         )
     return RecordProfile(
         kind=kind, name=record.name.strip(), email=record.email.strip(), phones=phones,
-        address=address,
+        address=address, website=record.website.strip(),
     )  # fmt: skip
 
 

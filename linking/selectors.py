@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from crm_xero import cache as shared_cache
 from linking import broker, figures, xero
+from linking.matching import Match, contact_matches, contact_search
 from linking.models import PendingXeroConsent, XeroConnection, XeroLink
-from linking.records import RecordProfile, kind_of, record_profile
-from linking.xero import Contact, CreditNote, Invoice, XeroError
+from linking.records import kind_of, record_profile
+from linking.xero import CreditNote, Invoice, XeroError
 
 ZERO = Decimal("0.00")
 STATUS_LABELS = {
@@ -51,43 +52,6 @@ def contact_link_get(*, record: models.Model, connection: XeroConnection) -> Xer
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
     ).first()
-
-
-@dataclass(frozen=True)
-class Match:
-    contact: Contact
-    exact: bool
-
-
-def _is_exact(profile: RecordProfile, contact: Contact) -> bool:
-    if profile.name and contact.name.casefold() == profile.name.casefold():
-        return True
-    if profile.email and contact.email.casefold() == profile.email.casefold():
-        return True
-    full = f"{contact.first_name} {contact.last_name}".strip().casefold()
-    return bool(profile.kind == "contact" and full and full == profile.name.casefold())
-
-
-def contact_matches(*, connection: XeroConnection, profile: RecordProfile) -> list[Match]:
-    """Xero contacts that may be this record: by name (a person's full name) or email.
-
-    Exact matches (same name or same email, ignoring case) come first.
-    """
-    terms = [profile.name]
-    if profile.kind == "contact" and profile.email:
-        terms.append(profile.email)
-    found: dict[str, Contact] = {}
-    for term in filter(None, terms):
-        for contact in xero.search_contacts(connection, term):
-            found.setdefault(contact.contact_id, contact)
-    matches = [Match(c, _is_exact(profile, c)) for c in found.values()]
-    return sorted(matches, key=lambda m: (not m.exact, m.contact.name.casefold()))
-
-
-def contact_search(*, connection: XeroConnection, text: str) -> list[Match]:
-    """Xero contacts whose name, names, number or email contain the text."""
-    contacts = xero.search_contacts(connection, text.strip())
-    return [Match(c, False) for c in contacts]
 
 
 # A linked Xero contact with its invoices, bills and credit notes, as the seam answers it.
@@ -408,7 +372,7 @@ def contact_candidates(
     """What the match view lists: the contacts found by the text asked, else the record's
     likely matches (`contact_matches`)."""
     if text:
-        return contact_search(connection=connection, text=text)
+        return contact_search(connection=connection, text=text, profile=record_profile(record))
     return contact_matches(connection=connection, profile=record_profile(record))
 
 

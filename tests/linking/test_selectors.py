@@ -358,15 +358,20 @@ def test_exact_matches_come_first_and_a_contact_found_twice_is_listed_once(xero,
 
 
 @pytest.mark.django_db
-def test_an_organization_is_searched_by_name_only(xero, connection):
+def test_an_organization_is_searched_by_its_name_without_company_forms_and_by_its_domain(
+    xero, connection
+):
     xero.expect_request(CONTACTS_PATH, method="GET").respond_with_json(
         xero_contacts((KAT_FIRM, "Clampett & Co", "accounts@clampett.com"))
     )
     org = OrganizationFactory(name="clampett & co", email="office@clampett.com")
     matches = selectors.contact_matches(connection=connection, profile=record_profile(org))
-    (request,) = requests_to(xero, "GET", CONTACTS_PATH)
-    assert request.args.getlist("searchTerm") == ["clampett & co"]
-    assert [(m.contact.contact_id, m.exact) for m in matches] == [(KAT_FIRM, True)]
+    terms = [r.args.getlist("searchTerm") for r in requests_to(xero, "GET", CONTACTS_PATH)]
+    # "clampett" finds all that "clampett & co" would (a contains-search), and "Clampett Ltd" too.
+    assert terms == [["clampett"], ["clampett.com"]]
+    assert [(m.contact.contact_id, m.exact, m.reason) for m in matches] == [
+        (KAT_FIRM, True, "Same name")
+    ]
 
 
 @pytest.mark.django_db
