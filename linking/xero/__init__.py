@@ -49,6 +49,7 @@ from linking.xero.reads import (
 from linking.xero.tokens import refresh_locked
 from linking.xero.types import (
     Address,
+    AppliedCredit,
     BrandingTheme,
     Contact,
     ContactDefaults,
@@ -61,6 +62,7 @@ from linking.xero.types import (
     LedgerAccount,
     LineItem,
     Organisation,
+    Payment,
     PaymentTerm,
     Phone,
     RateLimits,
@@ -69,12 +71,14 @@ from linking.xero.types import (
     Tenant,
     TokenSet,
     TrackingCategory,
+    TrackingChoice,
     TrackingOption,
 )
 
 __all__ = [
     "Account",
     "Address",
+    "AppliedCredit",
     "BrandingTheme",
     "Contact",
     "ContactCreditNotes",
@@ -91,6 +95,7 @@ __all__ = [
     "LedgerAccount",
     "LineItem",
     "Organisation",
+    "Payment",
     "PaymentTerm",
     "Phone",
     "RateLimits",
@@ -100,6 +105,7 @@ __all__ = [
     "Tenant",
     "TokenSet",
     "TrackingCategory",
+    "TrackingChoice",
     "TrackingOption",
     "XeroError",
     "authorization_url",

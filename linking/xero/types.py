@@ -83,6 +83,8 @@ class Contact:
     phones: tuple[Phone, ...] = ()
     addresses: tuple[Address, ...] = ()
     updated_at: datetime | None = None
+    # What a new sales invoice to the contact starts with (GET /Contacts/{id} only).
+    defaults: ContactDefaults | None = None
 
     @property
     def is_archived(self) -> bool:
@@ -102,12 +104,49 @@ class ContactDraft:
 
 
 @dataclass(frozen=True)
+class TrackingChoice:
+    """A line's option of one tracking category (LineItem.Tracking[])."""
+
+    category_id: str = ""  # TrackingCategoryID
+    option_id: str = ""  # TrackingOptionID
+    category_name: str = ""  # Name
+    option_name: str = ""  # Option
+
+
+@dataclass(frozen=True)
 class LineItem:
     description: str
     quantity: Decimal
     unit_amount: Decimal
     account_code: str = ""
     line_amount: Decimal | None = None
+    item_code: str = ""  # ItemCode
+    tax_type: str = ""  # TaxType
+    tax_amount: Decimal | None = None  # TaxAmount
+    discount_rate: Decimal | None = None  # DiscountRate, a percentage
+    tracking: tuple[TrackingChoice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment applied to an invoice (Invoice.Payments[])."""
+
+    payment_id: str
+    date: Date | None = None
+    amount: Decimal = Decimal("0")
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class AppliedCredit:
+    """A credit note, prepayment or overpayment allocated to an invoice (Invoice.CreditNotes[]
+    and friends): its number, date and the amount applied."""
+
+    kind: str  # "Credit note", "Prepayment" or "Overpayment"
+    credit_id: str = ""
+    number: str = ""
+    date: Date | None = None
+    amount: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True)
@@ -135,6 +174,12 @@ class Invoice:
     # Xero's CurrencyRate: units of `currency` per unit of the base currency (1 in the base).
     currency_rate: Decimal | None = None
     fully_paid_on: Date | None = None  # Xero's FullyPaidOnDate
+    # Known only for one invoice read by id (GET /Invoices/{id}), not in summary lists:
+    line_amount_types: str = ""  # Exclusive, Inclusive or NoTax
+    branding_theme_id: str = ""
+    payments: tuple[Payment, ...] = ()
+    credits: tuple[AppliedCredit, ...] = ()
+    has_attachments: bool = False
 
     @property
     def is_bill(self) -> bool:
@@ -176,6 +221,9 @@ class InvoiceDraft:
     reference: str = ""
     currency: str = ""
     type: str = "ACCREC"
+    line_amount_types: str = "Exclusive"  # Exclusive, Inclusive or NoTax
+    branding_theme_id: str = ""
+    status: str = "DRAFT"  # DRAFT, or SUBMITTED ("Submit for approval")
 
 
 # ----------------------------------------------------------- reference data for invoice drafts
