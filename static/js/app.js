@@ -19,6 +19,7 @@
     const panel = document.getElementById(tab.getAttribute("aria-controls"));
     if (window.htmx && panel.hasAttribute("hx-get")) window.htmx.trigger(panel, "tab-opened");
     if (tab.dataset.tab) history.replaceState(null, "", "#" + tab.dataset.tab);
+    markScrollers();
   }
 
   document.addEventListener("click", function (event) {
@@ -199,6 +200,33 @@
   document.addEventListener("htmx:timeout", function (event) {
     showFailure(event.detail, "the server did not answer in time");
   });
+
+  // A table wider than its box scrolls inside it (.table-scroll); while it does, the box takes
+  // the keyboard focus (so arrow keys scroll it) and is a region named after its table.
+  function markScrollers() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      const table = box.querySelector("table");
+      if (table && box.scrollWidth > box.clientWidth + 1) {
+        if (box.getAttribute("tabindex") === "0") return;
+        const caption = table.querySelector("caption");
+        const labelledBy = table.getAttribute("aria-labelledby");
+        const heading = labelledBy && document.getElementById(labelledBy);
+        const name = (caption || heading || {}).textContent;
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (name ? name.trim() + " " : "") + "(table, scrolls sideways)");
+      } else if (box.getAttribute("tabindex") === "0") {
+        ["tabindex", "role", "aria-label"].forEach(function (a) { box.removeAttribute(a); });
+      }
+    });
+  }
+  let resizing = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(markScrollers, 100);
+  });
+  document.addEventListener("htmx:afterSettle", markScrollers);
+  document.addEventListener("DOMContentLoaded", markScrollers);
 
   document.addEventListener("DOMContentLoaded", function () {
     const wanted = location.hash.slice(1);
