@@ -45,7 +45,12 @@
   // A disclosure menu ("Actions"): a button that shows and hides a list of real buttons and links.
   function toggleMenu(button, open) {
     button.setAttribute("aria-expanded", String(open));
-    document.getElementById(button.getAttribute("aria-controls")).hidden = !open;
+    const list = document.getElementById(button.getAttribute("aria-controls"));
+    list.hidden = !open;
+    // The list hangs from the button's right edge; where that would run off the window's left
+    // edge (a narrow screen, the button on the left), it hangs from the button's left edge.
+    list.classList.remove("from-left");
+    if (open && list.getBoundingClientRect().left < 0) list.classList.add("from-left");
   }
 
   function menuItems(button) {

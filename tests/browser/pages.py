@@ -1,9 +1,9 @@
-"""Every page type of the CRM, visited as a person would, for the responsive and accessibility tests.
+"""Every page type of the CRM, visited as a person would (the responsive and accessibility tests).
 
-`page_types(page, ...)` yields (name, ready) pairs: by the time a pair is yielded the browser shows
-that page type (a list, a record's details, each Xero tab state, the forms, the invoice draft
-forms, Find…, Integrations, the profile), so the caller measures or checks it, then moves on.
-The choose-organisation page and the sign-in page need their own setup (see their tests).
+`page_types(page, connection)` yields a name once the browser shows that page type (the lists, a
+record's details, each state of the Xero tab, the forms, both invoice draft forms, Find…,
+Integrations, the profile), so the caller measures or checks it, then the next one is opened.
+The sign-in and choose-organisation pages need their own setup (see the tests).
 """
 
 from __future__ import annotations
@@ -127,11 +127,20 @@ def page_types(page: Page, connection) -> Iterator[str]:
     panel = open_xero_tab(page, person)
     expect(panel.get_by_role("button", name="Search", exact=True)).to_be_visible()
     yield "contact-xero-unlinked"
+    panel.get_by_label("Search Xero contacts").fill("marine")
+    click(panel.get_by_role("button", name="Search", exact=True))
+    expect(panel.get_by_test_id("xero-match").first).to_be_visible()
+    settled(page)
+    yield "contact-xero-search"
 
     # A deal: figures and linked items, Find…, the draft form with its contact picker.
     panel = open_xero_tab(page, deal)
     expect(panel.get_by_test_id("xero-items")).to_be_visible()
     yield "opportunity-xero-deal"
+    click(panel.get_by_role("button", name="Bills"))
+    expect(panel.locator("#xero-bills-menu")).to_be_visible()
+    yield "opportunity-xero-bills-menu"
+    page.keyboard.press("Escape")
     click(panel.get_by_role("button", name="Invoices"))
     click(panel.get_by_role("button", name="Find…"))
     panel.get_by_label("Invoice number").fill("INV-000")

@@ -18,7 +18,8 @@ from tests.browser.conftest import sso_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AXE = Path(__file__).resolve().parents[2] / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = {"serious", "critical"}
 
 
@@ -42,7 +43,8 @@ def violations(page: Page) -> list[str]:
           const result = await axe.run(document, { resultTypes: ["violations"] });
           return result.violations.map(v => ({
             id: v.id, impact: v.impact, help: v.help,
-            targets: v.nodes.slice(0, 3).map(n => n.target.join(" ") + " " + (n.failureSummary || "").split("\\n").slice(1, 2).join(""))
+            targets: v.nodes.slice(0, 3).map(
+              n => n.target.join(" ") + " " + (n.failureSummary || "").split("\\n")[1])
           }));
         }"""
     )
@@ -53,8 +55,13 @@ def violations(page: Page) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("size", [pytest.param({"width": 1366, "height": 900}, id="1366"),
-                                  pytest.param({"width": 390, "height": 844}, id="390")])
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param({"width": 1366, "height": 900}, id="1366"),
+        pytest.param({"width": 390, "height": 844}, id="390"),
+    ],
+)
 def test_axe_finds_no_serious_violation_on_any_page_type(
     axe_page, sso_admin, sandbox_connection, size
 ):
@@ -70,7 +77,7 @@ def test_axe_finds_no_serious_violation_on_any_page_type(
     for name in pages.page_types(page, sandbox_connection):
         if problems := violations(page):
             found[name] = problems
-    assert found == {}, "\n".join(f"{name}: {line}" for name, lines in found.items() for line in lines)
+    assert found == {}, "\n".join(f"{name}: {line}" for name, ls in found.items() for line in ls)
 
 
 def test_axe_finds_no_serious_violation_on_choose_organisation(

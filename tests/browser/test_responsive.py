@@ -4,8 +4,6 @@ is also saved as a screenshot under var/screenshots/<width>/ for a person to loo
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -23,9 +21,11 @@ WIDER_THAN_WINDOW = """() => {
   const width = window.innerWidth, out = [];
   for (const el of document.querySelectorAll("body *")) {
     const box = el.getBoundingClientRect();
-    if (box.width && box.right > width + 1 && !(el.parentElement && el.parentElement.closest(".table-scroll"))) {
-      out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).replace(/ /g, ".") : "")
-               + " right=" + Math.round(box.right));
+    const scrolled = el.parentElement && el.parentElement.closest(".table-scroll");
+    if (box.width && (box.right > width + 1 || box.left < -1) && !scrolled) {
+      const classes = el.className ? "." + String(el.className).replace(/ /g, ".") : "";
+      const where = Math.round(box.left) + "-" + Math.round(box.right);
+      out.push(el.tagName.toLowerCase() + classes + " " + where);
     }
   }
   return out.slice(0, 8);
@@ -34,9 +34,7 @@ WIDER_THAN_WINDOW = """() => {
 
 def overflow(page: Page) -> str | None:
     """None when the page is no wider than the window; else what sticks out."""
-    scroll, inner = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    scroll, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if scroll <= inner:
         return None
     return f"{scroll} px wide in {inner}: {', '.join(page.evaluate(WIDER_THAN_WINDOW))}"
@@ -136,6 +134,7 @@ def test_the_menu_button_shows_and_hides_the_navigation_on_a_phone(page, sso_adm
     expect(menu).to_have_attribute("aria-expanded", "true")
     for name in ("Organizations", "Contacts", "Opportunities", "Projects", "Integrations"):
         expect(nav.get_by_role("link", name=name)).to_be_visible()
+    shoot(page, PHONE, "menu-open")
     # The dark header spans the window, and Integrations reads white on it.
     header = page.locator("header.topbar").bounding_box()
     assert header is not None and header["width"] == PHONE["width"]
