@@ -71,9 +71,7 @@ def test_axe_finds_no_serious_violation_on_any_page_type(
     page.goto("/accounts/login/")
     if problems := violations(page):
         found["login"] = problems
-    page.set_viewport_size({"width": 1366, "height": 900})
     sso_sign_in(page, sso_admin)
-    page.set_viewport_size(size)
     for name in pages.page_types(page, sandbox_connection):
         if problems := violations(page):
             found[name] = problems
@@ -142,9 +140,8 @@ NAMELESS = """() => Array.from(document.querySelectorAll(
 
 
 def test_every_control_has_a_name_including_icon_only_ones(page, sso_admin, sandbox_connection):
-    page.set_viewport_size({"width": 1366, "height": 900})
-    sso_sign_in(page, sso_admin)
     page.set_viewport_size({"width": 390, "height": 844})
+    sso_sign_in(page, sso_admin)
     nameless = {}
     # The Menu button (an icon and a word) and the Actions button (a word and an arrow).
     expect(page.get_by_role("button", name="Menu", exact=True)).to_be_visible()

@@ -41,10 +41,9 @@ def overflow(page: Page) -> str | None:
 
 
 def signed_in(page: Page, user, size: dict) -> None:
-    """Signed in (at a laptop's width, where the navigation shows), then at `size`."""
-    page.set_viewport_size(LAPTOP)
-    sso_sign_in(page, user)
+    """The window at `size`, and `user` signed in."""
     page.set_viewport_size(size)
+    sso_sign_in(page, user)
 
 
 def shoot(page: Page, size: dict, name: str) -> None:
