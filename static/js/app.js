@@ -47,10 +47,23 @@
     button.setAttribute("aria-expanded", String(open));
     const list = document.getElementById(button.getAttribute("aria-controls"));
     list.hidden = !open;
-    // The list hangs from the button's right edge; where that would run off the window's left
-    // edge (a narrow screen, the button on the left), it hangs from the button's left edge.
+    if (open) keepInWindow(list);
+  }
+
+  // A menu's list hangs from its button's right edge; where that would run off the window's
+  // left edge (a narrow screen, the button on the left) it hangs from the left edge, and where
+  // that runs off the right it moves left until it fits (its max-width is the window's).
+  function keepInWindow(list) {
+    const margin = 8;
     list.classList.remove("from-left");
-    if (open && list.getBoundingClientRect().left < 0) list.classList.add("from-left");
+    list.style.transform = "";
+    let box = list.getBoundingClientRect();
+    if (box.left < margin) {
+      list.classList.add("from-left");
+      box = list.getBoundingClientRect();
+    }
+    const over = box.right - (document.documentElement.clientWidth - margin);
+    if (over > 0) list.style.transform = "translateX(" + -Math.min(over, box.left - margin) + "px)";
   }
 
   function menuItems(button) {

@@ -14,7 +14,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
-SIZES = [pytest.param(PHONE, id="390"), pytest.param(LAPTOP, id="1366")]
+# The two widths the issue names, and the narrowest phone and a wide desktop screen.
+SIZES = [
+    pytest.param(PHONE, id="390"),
+    pytest.param(LAPTOP, id="1366"),
+    pytest.param({"width": 360, "height": 740}, id="360"),
+    pytest.param({"width": 1920, "height": 1080}, id="1920"),
+]
 
 # The elements that stick out of the window, for the failure message.
 WIDER_THAN_WINDOW = """() => {
