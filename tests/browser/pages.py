@@ -118,6 +118,12 @@ def page_types(page: Page, connection) -> Iterator[str]:
     expect(panel.locator("#xero-actions")).to_be_visible()
     yield "organization-xero-actions"
     page.keyboard.press("Escape")
+    click(actions(panel, "Unlink"))
+    expect(panel.get_by_role("button", name="Unlink")).to_be_visible()
+    settled(page)
+    yield "organization-xero-unlink-confirm"
+    click(panel.get_by_role("button", name="Cancel"))
+    expect(panel.get_by_test_id("xero-items")).to_be_visible()
     click(actions(panel, "Create invoice draft"))
     expect(panel.get_by_role("button", name="Create draft in Xero")).to_be_visible()
     settled(page)
@@ -171,5 +177,9 @@ def page_types(page: Page, connection) -> Iterator[str]:
 
     page.goto("/integrations/")
     yield "integrations"
+    page.goto("/integrations/xero/disconnect")
+    yield "disconnect-confirm"
+    page.goto("/no-such-page/")
+    yield "not-found"
     page.goto("/profile/")
     yield "profile"
