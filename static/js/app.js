@@ -1,6 +1,11 @@
-// Tabs (WAI-ARIA tabs pattern) and formset rows. No build step, no dependencies but htmx.
+// Tabs (WAI-ARIA tabs pattern), disclosure menus, the header's menu button and formset rows.
+// No build step, no dependencies but htmx.
 (function () {
   "use strict";
+
+  // With JS the header's links fold behind the Menu button on narrow screens (app.css, under
+  // `.js`); without JS the button stays hidden and the links stay shown.
+  document.documentElement.classList.add("js");
 
   function activate(tab, focus) {
     const list = tab.closest('[role="tablist"]');
@@ -14,6 +19,7 @@
     const panel = document.getElementById(tab.getAttribute("aria-controls"));
     if (window.htmx && panel.hasAttribute("hx-get")) window.htmx.trigger(panel, "tab-opened");
     if (tab.dataset.tab) history.replaceState(null, "", "#" + tab.dataset.tab);
+    markScrollers();
   }
 
   document.addEventListener("click", function (event) {
@@ -26,12 +32,45 @@
       if (b !== menuButton) toggleMenu(b, false);
     });
     if (menuButton) toggleMenu(menuButton, menuButton.getAttribute("aria-expanded") !== "true");
+    const navToggle = event.target.closest("[data-nav-toggle]");
+    if (navToggle) toggleNav(navToggle, navToggle.getAttribute("aria-expanded") !== "true");
   });
+
+  // The header's Menu button (narrow screens): shows and hides the navigation and user menu.
+  function toggleNav(button, open) {
+    button.setAttribute("aria-expanded", String(open));
+    document.getElementById(button.getAttribute("aria-controls")).classList.toggle("open", open);
+  }
 
   // A disclosure menu ("Actions"): a button that shows and hides a list of real buttons and links.
   function toggleMenu(button, open) {
     button.setAttribute("aria-expanded", String(open));
-    document.getElementById(button.getAttribute("aria-controls")).hidden = !open;
+    const list = document.getElementById(button.getAttribute("aria-controls"));
+    list.hidden = !open;
+    if (open) keepInWindow(list);
+  }
+
+  // A menu's list hangs from its button's right edge; where that would run off the window's
+  // left edge (a narrow screen, the button on the left) it hangs from the left edge, and where
+  // that runs off the right it moves left until it fits (its max-width is the window's).
+  function keepInWindow(list) {
+    const margin = 8;
+    list.classList.remove("from-left");
+    list.style.transform = "";
+    let box = list.getBoundingClientRect();
+    if (box.left < margin) {
+      list.classList.add("from-left");
+      box = list.getBoundingClientRect();
+    }
+    const over = box.right - (document.documentElement.clientWidth - margin);
+    if (over > 0) list.style.transform = "translateX(" + -Math.min(over, box.left - margin) + "px)";
+  }
+
+  function menuItems(button) {
+    const list = document.getElementById(button.getAttribute("aria-controls"));
+    return Array.from(list.querySelectorAll(".menu-item")).filter(function (item) {
+      return !item.disabled;
+    });
   }
 
   document.addEventListener("keydown", function (event) {
@@ -40,6 +79,38 @@
       toggleMenu(b, false);
       b.focus();
     });
+    document.querySelectorAll("[data-nav-toggle][aria-expanded='true']").forEach(function (b) {
+      toggleNav(b, false);
+      b.focus();
+    });
+  });
+
+  // Arrow keys in a disclosure menu: ArrowDown (or ArrowUp) on its button opens it and moves
+  // focus to its first (last) item; within the items they move up and down, Home and End jump.
+  document.addEventListener("keydown", function (event) {
+    if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) return;
+    const button = event.target.closest("[data-menu-button]");
+    if (button) {
+      if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+      const items = menuItems(button);
+      if (!items.length) return;
+      event.preventDefault();
+      toggleMenu(button, true);
+      items[event.key === "ArrowDown" ? 0 : items.length - 1].focus();
+      return;
+    }
+    const item = event.target.closest(".menu-item");
+    const menu = item && item.closest(".menu");
+    const owner = menu && menu.querySelector("[data-menu-button]");
+    if (!owner) return;
+    const items = menuItems(owner);
+    let i = items.indexOf(item);
+    if (event.key === "ArrowDown") i = (i + 1) % items.length;
+    if (event.key === "ArrowUp") i = (i - 1 + items.length) % items.length;
+    if (event.key === "Home") i = 0;
+    if (event.key === "End") i = items.length - 1;
+    event.preventDefault();
+    items[i].focus();
   });
 
   document.addEventListener("keydown", function (event) {
@@ -147,6 +218,33 @@
   document.addEventListener("htmx:timeout", function (event) {
     showFailure(event.detail, "the server did not answer in time");
   });
+
+  // A table wider than its box scrolls inside it (.table-scroll); while it does, the box takes
+  // the keyboard focus (so arrow keys scroll it) and is a region named after its table.
+  function markScrollers() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      const table = box.querySelector("table");
+      if (table && box.scrollWidth > box.clientWidth + 1) {
+        if (box.getAttribute("tabindex") === "0") return;
+        const caption = table.querySelector("caption");
+        const labelledBy = table.getAttribute("aria-labelledby");
+        const heading = labelledBy && document.getElementById(labelledBy);
+        const name = (caption || heading || {}).textContent;
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (name ? name.trim() + " " : "") + "(table, scrolls sideways)");
+      } else if (box.getAttribute("tabindex") === "0") {
+        ["tabindex", "role", "aria-label"].forEach(function (a) { box.removeAttribute(a); });
+      }
+    });
+  }
+  let resizing = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(markScrollers, 100);
+  });
+  document.addEventListener("htmx:afterSettle", markScrollers);
+  document.addEventListener("DOMContentLoaded", markScrollers);
 
   document.addEventListener("DOMContentLoaded", function () {
     const wanted = location.hash.slice(1);

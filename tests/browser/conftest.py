@@ -76,13 +76,19 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def signed_in_page(page: Page) -> None:
+    """Wait for a page that shows the signed-in header (its Main navigation, which below 700 px
+    is folded behind the Menu button, so present rather than visible)."""
+    page.locator('header nav[aria-label="Main"]').wait_for(state="attached")
+
+
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     """Sign in through the sign-in form, as a person would."""
     page.goto("/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_role("navigation", name="Main").wait_for()
+    signed_in_page(page)
 
 
 def sso_sign_in(page: Page, user) -> None:
@@ -92,7 +98,7 @@ def sso_sign_in(page: Page, user) -> None:
     host = urlsplit(page.url).hostname or "localhost"
     page.context.add_cookies([{**sso_session_cookie(user), "domain": host, "path": "/"}])
     page.goto("/")
-    page.get_by_role("navigation", name="Main").wait_for()
+    signed_in_page(page)
 
 
 @pytest.fixture
