@@ -10,19 +10,17 @@ https://developer.xero.com/documentation/api/accounting/overview
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import certifi
 import urllib3
-from django import db
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils import timezone
@@ -38,6 +36,7 @@ from crm_xero.search import search_text, without_controls
 from linking.models import XeroConnection
 from linking.xero import budget, mappers, oauth, tokens
 from linking.xero.errors import XeroError, network_error
+from linking.xero.fanout import parallel
 from linking.xero.ids import xero_id
 from linking.xero.types import (
     Address,
@@ -146,24 +145,6 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
         finally:
             _observe_limits(connection, client, retry_after, headers)
     raise AssertionError("unreachable")
-
-
-def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
-    """Run independent calls at once (the rate budget still caps calls in flight per tenant);
-    their results in order, or the first failure."""
-    if len(calls) <= 1:
-        return [call() for call in calls]
-
-    def run(call: Callable[[], T]) -> T:
-        try:
-            return call()
-        finally:
-            db.connections.close_all()  # this thread's own connections, if it opened any
-
-    with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
-        # Each in a copy of this thread's context, so that budget.background() holds there too.
-        running = [pool.submit(contextvars.copy_context().run, run, call) for call in calls]
-        return [call.result() for call in running]
 
 
 @contextmanager
@@ -602,7 +583,8 @@ def _all_pages(
     records, page_count = fetch(1)
     if page_count is not None:
         last = min(page_count, max_pages) if max_pages else page_count
-        for batch, _ in parallel([lambda page=page: fetch(page) for page in range(2, last + 1)]):
+        rest = [partial(fetch, page) for page in range(2, last + 1)]
+        for batch, _ in parallel(rest) if rest else ():  # one page: no fan-out
             records.extend(batch)
     else:
         page, batch = 1, records

@@ -34,6 +34,7 @@ from linking.models import XeroConnection
 from linking.xero import cache, client, tokens
 from linking.xero.cache import Cached
 from linking.xero.errors import XeroError
+from linking.xero.fanout import parallel
 from linking.xero.types import Contact, CreditNote, Invoice
 
 IDS_PER_CALL = 50  # Xero takes about 50 ids in one IDs filter
@@ -252,7 +253,7 @@ def contact_account(
         ):
             return _account(*(warm[k] for k in keys))
     connection = tokens.fresh_connection(connection)  # once, not in each thread
-    found, invoices, notes = client.parallel(
+    found, invoices, notes = parallel(
         [
             lambda: contact(connection, contact_id, refresh=refresh),
             lambda: contact_invoices(connection, contact_id, refresh=refresh),
@@ -325,7 +326,7 @@ def items(connection: XeroConnection, ids: list[str], *, refresh: bool = False) 
 def _fetch_items(connection: XeroConnection, ids: list[str]) -> dict[str, Invoice | None]:
     connection = tokens.fresh_connection(connection)
     batches = [ids[n : n + IDS_PER_CALL] for n in range(0, len(ids), IDS_PER_CALL)]
-    results = client.parallel(
+    results = parallel(
         [lambda batch=batch: client.list_invoices(connection, ids=batch) for batch in batches]
     )
     found = {item.invoice_id: item for batch in results for item in batch}
