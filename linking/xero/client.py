@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -72,7 +72,7 @@ _POOL = urllib3.PoolManager(
 )
 
 
-def _api_client(token: dict) -> ApiClient:
+def _api_client(token: tokens.SdkToken) -> ApiClient:
     """An SDK client that sends this token and cannot refresh it by itself."""
     configuration = Configuration()  # a copy of the SDK's singleton default
     # No client credentials, so the SDK cannot refresh behind our lock's back; and no expiry
@@ -178,7 +178,11 @@ def _xero_message(body: bytes | str | None) -> str:
     return str(data.get("Detail") or data.get("Message") or data.get("Title") or "")
 
 
-def _header(headers: Any, name: str) -> str | None:
+# A response's headers: urllib3's HTTPHeaderDict (case-insensitive), or a plain dict.
+Headers = Mapping[str, str]
+
+
+def _header(headers: Headers | None, name: str) -> str | None:
     if not headers:
         return None
     value = headers.get(name)
@@ -272,7 +276,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def rate_limits(headers: Any) -> RateLimits:
+def rate_limits(headers: Headers | None) -> RateLimits:
     """The headroom Xero reports in a response's headers."""
     return RateLimits(
         minute=_int(_header(headers, "X-MinLimit-Remaining")),
@@ -282,7 +286,10 @@ def rate_limits(headers: Any) -> RateLimits:
 
 
 def _observe_limits(
-    connection: XeroConnection, client: ApiClient, retry_after: int | None, headers: Any = None
+    connection: XeroConnection,
+    client: ApiClient,
+    retry_after: int | None,
+    headers: Headers | None = None,
 ) -> None:
     if headers is None:
         response = getattr(client, "last_response", None)
@@ -561,13 +568,13 @@ def _all_pages(
     collection: str,
     max_pages: int | None,
     **kwargs: Any,
-) -> list:
+) -> list[Any]:
     """Every record of a paged list (or the first `max_pages` pages), each once; none when
     If-Modified-Since found nothing changed (304)."""
     mapper, id_field = _LISTS[collection]
     page_size = kwargs["page_size"]
 
-    def fetch(page: int) -> tuple[list, int | None]:
+    def fetch(page: int) -> tuple[list[Any], int | None]:
         try:
             data = _send(connection, operation, page=page, **kwargs) or {}
         except XeroError as exc:
@@ -661,7 +668,7 @@ def _identity_call(
 ) -> Any:
     """An Identity API call (`operation`, an IdentityApi method) with this access token; Xero's
     JSON answer (a list for GET /connections, None for a DELETE)."""
-    token = {
+    token: tokens.SdkToken = {
         "access_token": access_token,
         "refresh_token": None,
         "scope": [],
