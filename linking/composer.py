@@ -464,7 +464,7 @@ def _checked_number(
 ) -> Decimal | None:
     """The line's number `name` when usable; else None, with the problem noted (`missing`
     names an empty field that must be filled, "" one that may stay empty)."""
-    value = getattr(line, name)
+    value: Decimal | None = getattr(line, name)
     field_name = line_field(index, name)
     if value is None:
         if missing:

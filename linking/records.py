@@ -6,11 +6,20 @@ Records are looked up by kind (the slug in URLs): organization, contact, opportu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from django.apps import apps
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+
+if TYPE_CHECKING:  # linking reaches CRM records by kind (apps.get_model), not by import
+    from crm_xero.crm.models import Contact, Opportunity, Organization, Project
+
+# A CRM record linkable to Xero: one with a contact tab (a party), or a deal.
+Party: TypeAlias = "Organization | Contact"
+Deal: TypeAlias = "Opportunity | Project"
+Record: TypeAlias = "Organization | Contact | Opportunity | Project"
 
 LINKABLE = {
     "organization": "crm.Organization",
@@ -28,15 +37,15 @@ PHONE_SLOTS = {
 }
 
 
-def get_record(kind: str, pk: int) -> models.Model:
+def get_record(kind: str, pk: int) -> Record:
     """The record of that kind and id, or Http404."""
     if kind not in LINKABLE:
         raise Http404(f"No record type {kind!r}.")
-    return get_object_or_404(apps.get_model(LINKABLE[kind]), pk=pk)
+    return cast("Record", get_object_or_404(apps.get_model(LINKABLE[kind]), pk=pk))
 
 
 def kind_of(record: models.Model) -> str:
-    return record._meta.model_name
+    return str(record._meta.model_name)
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ class RecordProfile:
         return dict(PHONE_SLOTS[self.kind])[field]
 
 
-def record_profile(record: models.Model) -> RecordProfile:
+def record_profile(record: Party) -> RecordProfile:
     """The record's name, email, website, phones and address."""
     kind = kind_of(record)
     if kind not in CONTACT_KINDS:
@@ -80,6 +89,7 @@ def record_profile(record: models.Model) -> RecordProfile:
     address = RecordAddress(*(getattr(record, f).strip() for f in ADDRESS_FIELDS))
     phones = tuple((field, getattr(record, field).strip()) for field, _ in PHONE_SLOTS[kind])
     if kind == "contact":
+        record = cast("Contact", record)
         return RecordProfile(
             kind=kind,
             name=record.full_name,
@@ -89,6 +99,7 @@ def record_profile(record: models.Model) -> RecordProfile:
             phones=phones,
             address=address,
         )
+    record = cast("Organization", record)
     return RecordProfile(
         kind=kind, name=record.name.strip(), email=record.email.strip(), phones=phones,
         address=address, website=record.website.strip(),

@@ -6,9 +6,11 @@ The figures are pure functions over the seam's dataclasses, in Decimal.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
 
 from django.conf import settings
@@ -19,8 +21,12 @@ from crm_xero import cache as shared_cache
 from linking import broker, figures, xero
 from linking.matching import Match, contact_matches, contact_search
 from linking.models import PendingXeroConsent, XeroConnection, XeroLink
-from linking.records import kind_of, record_profile
+from linking.records import Deal, Party, kind_of, record_profile
 from linking.xero import CreditNote, Invoice, XeroError
+
+if TYPE_CHECKING:
+    from crm_xero.accounts.models import User
+    from crm_xero.crm.models import Opportunity
 
 ZERO = Decimal("0.00")
 STATUS_LABELS = {
@@ -160,7 +166,7 @@ def filter_items(
     show: str,
     *,
     today: date | None = None,
-    credit_notes: list[CreditNote] = (),
+    credit_notes: Sequence[CreditNote] = (),
 ) -> list[Invoice | CreditNote]:
     """The items the "Show" filter asks for, newest first; credit notes under All and
     Credit notes only. Overdue counts from `today` (the organisation's)."""
@@ -275,9 +281,10 @@ def find_items(
     return items
 
 
-def deal_default_contact(*, record: models.Model, connection: XeroConnection) -> XeroLink | None:
+def deal_default_contact(*, record: Deal, connection: XeroConnection) -> XeroLink | None:
     """The Xero contact linked to the deal's organization, else to its contact."""
-    for party in (record.organization, record.contact):
+    parties: tuple[Party | None, ...] = (record.organization, record.contact)
+    for party in parties:
         if party is not None:
             link = contact_link_get(record=party, connection=connection)
             if link is not None:
@@ -314,11 +321,12 @@ def items_found(
 # A deal's invoice draft: what its form starts with.
 
 
-def deal_invoice_lines(record: models.Model) -> list[dict]:
+def deal_invoice_lines(record: Deal) -> list[dict[str, object]]:
     """The lines an invoice draft from a deal starts with: an opportunity's line items, else one
     line of its value; a project (or an opportunity with neither) one line with its name."""
     if kind_of(record) == "opportunity":
-        lines = [
+        record = cast("Opportunity", record)
+        lines: list[dict[str, object]] = [
             {
                 "description": line.description,
                 "quantity": line.quantity,
@@ -334,7 +342,7 @@ def deal_invoice_lines(record: models.Model) -> list[dict]:
     return [{"description": record.name, "quantity": 1}]
 
 
-def deal_invoice_defaults(*, record: models.Model, connection: XeroConnection) -> dict:
+def deal_invoice_defaults(*, record: Deal, connection: XeroConnection) -> dict[str, str]:
     """The deal invoice form's starting header: the deal's currency (else the organisation's),
     an opportunity's name as the reference, the Xero contact of `deal_default_contact`."""
     defaults = {"currency": getattr(record, "currency", "") or connection.base_currency}
@@ -345,7 +353,7 @@ def deal_invoice_defaults(*, record: models.Model, connection: XeroConnection) -
     return defaults
 
 
-def deal_party_name(record: models.Model) -> str:
+def deal_party_name(record: Deal) -> str:
     """The name New Xero Contact proposes on a deal: its organization's, else its contact's."""
     if record.organization is not None:
         return record.organization.name
@@ -366,9 +374,7 @@ def contact_name(*, connection: XeroConnection, contact_id: object, name: str | 
         return ""
 
 
-def contact_candidates(
-    *, connection: XeroConnection, record: models.Model, text: str = ""
-) -> list[Match]:
+def contact_candidates(*, connection: XeroConnection, record: Party, text: str = "") -> list[Match]:
     """What the match view lists: the contacts found by the text asked, else the record's
     likely matches (`contact_matches`)."""
     if text:
@@ -379,7 +385,7 @@ def contact_candidates(
 # The Integrations page.
 
 
-def integrations_overview(*, user, connection: XeroConnection | None) -> dict:
+def integrations_overview(*, user: User, connection: XeroConnection | None) -> dict[str, object]:
     """What the Integrations page shows of the Xero connection (if any): its API headroom, the
     admin's consent waiting for an organisation, the webhook key, the cache's and the worker
     broker's reachability."""

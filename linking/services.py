@@ -9,8 +9,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -19,7 +20,15 @@ from linking import xero
 from linking.copying import CopyPlan, plan_copy_from_xero, plan_copy_to_xero
 from linking.crypto import InvalidToken
 from linking.models import AuditEntry, PendingXeroConsent, XeroConnection, XeroLink
-from linking.records import RecordProfile, record_profile, record_update
+from linking.records import (
+    Deal,
+    Party,
+    Record,
+    RecordProfile,
+    kind_of,
+    record_profile,
+    record_update,
+)
 from linking.xero import (
     Address,
     Contact,
@@ -33,8 +42,13 @@ from linking.xero import (
     xero_id,
 )
 
+if TYPE_CHECKING:
+    from crm_xero.accounts.models import User
+
 log = logging.getLogger(__name__)
 Action = AuditEntry.Action
+# Who acts: the signed-in user (an anonymous one, or none, is audited as nobody).
+Actor: TypeAlias = "User | AnonymousUser | None"
 
 
 @dataclass
@@ -46,21 +60,21 @@ class Audit:
     that made the change.
     """
 
-    user: object
+    user: Actor
     action: str
-    record: models.Model | None = None
+    record: Record | None = None
     tenant_id: str | None = None
     xero_id: str = ""
-    changes: dict = field(default_factory=dict)
+    changes: dict[str, object] = field(default_factory=dict)
     entry: AuditEntry | None = None
 
     def write(self, *, error: str = "") -> AuditEntry:
         """Write the entry: a success with its changes, or (`error`) a failure."""
         record, user = self.record, self.user
         return AuditEntry.objects.create(
-            user=user if getattr(user, "is_authenticated", False) else None,
+            user=None if isinstance(user, AnonymousUser) else user,
             action=self.action,
-            record_type=record._meta.model_name if record is not None else "",
+            record_type=kind_of(record) if record is not None else "",
             record_id=record.pk if record is not None else None,
             record_label=str(record)[:255] if record is not None else "",
             tenant_id=self.tenant_id,
@@ -70,7 +84,9 @@ class Audit:
             error=error,
         )
 
-    def succeeded(self, *, xero_id: str | None = None, changes: dict | None = None) -> AuditEntry:
+    def succeeded(
+        self, *, xero_id: str | None = None, changes: dict[str, object] | None = None
+    ) -> AuditEntry:
         """Record the success now (once: the block's end records nothing more)."""
         if xero_id is not None:
             self.xero_id = xero_id
@@ -79,7 +95,7 @@ class Audit:
         self.entry = self.write()
         return self.entry
 
-    def created(self, *, xero_id: str, changes: dict) -> AuditEntry:
+    def created(self, *, xero_id: str, changes: dict[str, object]) -> AuditEntry:
         """Record a create that Xero accepted: "created" once per Xero record.
 
         A repeated submit of the same form sends the same Idempotency-Key and Xero answers with
@@ -89,6 +105,7 @@ class Audit:
         finds no earlier entry.
         """
         record = self.record
+        assert record is not None, "a create is audited on its record"
         with transaction.atomic():
             list(type(record)._base_manager.select_for_update().filter(pk=record.pk).values("pk"))
             replay = AuditEntry.objects.filter(
@@ -135,17 +152,17 @@ class ConnectOutcome:
     pending: PendingXeroConsent | None = None
 
 
-def _tokens_to_dict(tokens: TokenSet) -> dict:
+def _tokens_to_dict(tokens: TokenSet) -> dict[str, Any]:
     data = asdict(tokens)
     data["expires_at"] = tokens.expires_at.isoformat()
     return data
 
 
-def _tokens_from_dict(data: dict) -> TokenSet:
+def _tokens_from_dict(data: dict[str, Any]) -> TokenSet:
     return TokenSet(**{**data, "expires_at": datetime.fromisoformat(data["expires_at"])})
 
 
-def connection_complete(*, user, code: str, code_verifier: str) -> ConnectOutcome:
+def connection_complete(*, user: User, code: str, code_verifier: str) -> ConnectOutcome:
     """Finish Xero's consent: trade the code for tokens and connect (or ask which organisation).
 
     Safe to repeat while connected: the same organisation is re-authorised (its tokens
@@ -174,7 +191,7 @@ def connection_complete(*, user, code: str, code_verifier: str) -> ConnectOutcom
     return ConnectOutcome(pending=pending)
 
 
-def connection_choose(*, user, pending: PendingXeroConsent, tenant_id: str) -> XeroConnection:
+def connection_choose(*, user: User, pending: PendingXeroConsent, tenant_id: str) -> XeroConnection:
     """Connect the organisation the admin picked; remove the others' connections in Xero.
 
     While connected, picking another organisation is refused: the consent's new connections
@@ -236,7 +253,7 @@ def _already_connected(live: XeroConnection, tenants: list[Tenant]) -> XeroError
     )
 
 
-def _connection_save(*, user, tokens: TokenSet, tenant: Tenant) -> XeroConnection:
+def _connection_save(*, user: User, tokens: TokenSet, tenant: Tenant) -> XeroConnection:
     """Store the consent's tokens for the organisation: a new connection, or the live one
     re-authorised (tokens replaced; its links, cache and history untouched).
 
@@ -311,7 +328,7 @@ def connection_check(*, connection: XeroConnection) -> XeroConnection:
     return connection
 
 
-def connection_disconnect(*, user, connection: XeroConnection) -> None:
+def connection_disconnect(*, user: Actor, connection: XeroConnection) -> None:
     """Delete the connection in Xero, revoke its token, and forget it here.
 
     If Xero says the connection is already gone, it is forgotten all the same; if Xero cannot be
@@ -369,13 +386,13 @@ class LinkError(Exception):
     """A link that cannot be made (e.g. the record is already linked)."""
 
 
-def _already_linked(record) -> str:
+def _already_linked(record: Record) -> str:
     return f"{record} is already linked to a Xero contact. Unlink it first."
 
 
-def _refuse_a_second_link(record, connection: XeroConnection) -> None:
+def _refuse_a_second_link(record: Record, connection: XeroConnection) -> None:
     if XeroLink.objects.filter(
-        **{record._meta.model_name: record},
+        **{kind_of(record): record},
         tenant_id=connection.tenant_id,
         xero_type=XeroLink.XeroType.CONTACT,
     ).exists():
@@ -383,7 +400,7 @@ def _refuse_a_second_link(record, connection: XeroConnection) -> None:
 
 
 def _audited(
-    action: str, user, record, connection: XeroConnection, xero_id: str = ""
+    action: str, user: Actor, record: Record, connection: XeroConnection, xero_id: str = ""
 ) -> contextlib.AbstractContextManager[Audit]:
     """`audited()` for an action on a CRM record in the connected organisation."""
     return audited(
@@ -400,10 +417,12 @@ def _link_save(audit: Audit, *, connection: XeroConnection, to: Contact | Invoic
     """Link the audited record to a Xero contact (one at most) or to an invoice or bill (each
     once) and record its success; a clashing link is refused with LinkError."""
     record = audit.record
-    kind = record._meta.model_name
+    assert record is not None, "a link is audited on its record"
+    kind = kind_of(record)
+    changes: dict[str, object]
     if isinstance(to, Contact):
         xero_type, target, name = XeroLink.XeroType.CONTACT, to.contact_id, to.name
-        clash: dict = {"xero_type": XeroLink.XeroType.CONTACT}
+        clash: dict[str, str] = {"xero_type": XeroLink.XeroType.CONTACT}
         refusal, changes = _already_linked(record), {"xero_contact": name}
     else:
         xero_type, target = XeroLink.XeroType.INVOICE, to.invoice_id
@@ -423,7 +442,7 @@ def _link_save(audit: Audit, *, connection: XeroConnection, to: Contact | Invoic
                 xero_type=xero_type,
                 xero_id=target,
                 xero_name=name[:255],
-                created_by=audit.user,
+                created_by=None if isinstance(audit.user, AnonymousUser) else audit.user,
             )
     except IntegrityError:  # linked at the same moment from another tab or person
         raise LinkError(refusal) from None
@@ -431,7 +450,9 @@ def _link_save(audit: Audit, *, connection: XeroConnection, to: Contact | Invoic
     return link
 
 
-def _link_new(*, user, record, connection: XeroConnection, to: Contact | Invoice) -> XeroLink:
+def _link_new(
+    *, user: Actor, record: Record, connection: XeroConnection, to: Contact | Invoice
+) -> XeroLink:
     """Link the record to what Xero just created; after the same form submitted again at once,
     Xero replayed it, already linked: that link."""
     try:
@@ -444,24 +465,26 @@ def _link_new(*, user, record, connection: XeroConnection, to: Contact | Invoice
         raise
 
 
-def _existing_link(record, connection: XeroConnection, xero_id: str) -> XeroLink | None:
+def _existing_link(record: Record, connection: XeroConnection, xero_id: str) -> XeroLink | None:
     return XeroLink.objects.filter(
-        **{record._meta.model_name: record}, tenant_id=connection.tenant_id, xero_id=xero_id
+        **{kind_of(record): record}, tenant_id=connection.tenant_id, xero_id=xero_id
     ).first()
 
 
-def link_create(*, user, record, connection: XeroConnection, xero_contact_id: str) -> XeroLink:
+def link_create(
+    *, user: Actor, record: Party, connection: XeroConnection, xero_contact_id: str
+) -> XeroLink:
     """Link the record to an existing Xero contact (checked to exist in Xero first)."""
-    if (xero_contact_id := xero_id(xero_contact_id)) is None:
+    if (contact_id := xero_id(xero_contact_id)) is None:
         raise LinkError("That is not a Xero contact: choose one from the list.")
-    with _audited(Action.LINK, user, record, connection, xero_contact_id) as audit:
-        contact = xero.get_contact(connection, xero_contact_id)
+    with _audited(Action.LINK, user, record, connection, contact_id) as audit:
+        contact = xero.get_contact(connection, contact_id)
         xero.remember_contact(connection, contact)
         return _link_save(audit, connection=connection, to=contact)
 
 
 @transaction.atomic
-def link_delete(*, user, link: XeroLink) -> None:
+def link_delete(*, user: Actor, link: XeroLink) -> None:
     """Remove the link only; nothing changes in Xero."""
     with audited(
         user=user,
@@ -503,7 +526,7 @@ def _contact_draft(profile: RecordProfile, *, name: str = "") -> ContactDraft:
 
 
 def _contact_create_in_xero(
-    *, user, record, connection: XeroConnection, draft: ContactDraft, token: str
+    *, user: Actor, record: Record, connection: XeroConnection, draft: ContactDraft, token: str
 ) -> Contact:
     """Create the contact in Xero (Idempotency-Key from the record and token) and audit it."""
     with _audited(Action.CREATE_CONTACT, user, record, connection) as audit:
@@ -515,7 +538,9 @@ def _contact_create_in_xero(
     return contact
 
 
-def xero_contact_create(*, user, record, connection: XeroConnection, token: str) -> XeroLink:
+def xero_contact_create(
+    *, user: Actor, record: Party, connection: XeroConnection, token: str
+) -> XeroLink:
     """Create a Xero contact from the record's details and link it.
 
     If Xero refuses (e.g. the name is taken), nothing is linked and Xero's message is raised.
@@ -529,11 +554,13 @@ def xero_contact_create(*, user, record, connection: XeroConnection, token: str)
     return _link_new(user=user, record=record, connection=connection, to=contact)
 
 
-def _copied(plan: CopyPlan) -> dict:
+def _copied(plan: CopyPlan) -> dict[str, object]:
     return {"copied": plan.copied, "not_copied": plan.refused}
 
 
-def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
+def details_copy_to_xero(
+    *, user: Actor, record: Party, link: XeroLink, connection: XeroConnection
+) -> CopyPlan:
     """Add the record's details to the linked Xero contact where Xero's fields are empty."""
     xero_contact = str(link.xero_id)
     with _audited(Action.COPY_TO_XERO, user, record, connection, xero_contact) as audit:
@@ -552,7 +579,9 @@ def details_copy_to_xero(*, user, record, link: XeroLink, connection: XeroConnec
     return plan
 
 
-def details_copy_from_xero(*, user, record, link: XeroLink, connection: XeroConnection) -> CopyPlan:
+def details_copy_from_xero(
+    *, user: Actor, record: Party, link: XeroLink, connection: XeroConnection
+) -> CopyPlan:
     """Add the linked Xero contact's details to the record where the record's fields are empty."""
     xero_contact = str(link.xero_id)
     with _audited(Action.COPY_FROM_XERO, user, record, connection, xero_contact) as audit:
@@ -567,7 +596,7 @@ def details_copy_from_xero(*, user, record, link: XeroLink, connection: XeroConn
 
 
 def invoice_draft_create(
-    *, user, record, connection: XeroConnection, draft: InvoiceDraft, token: str
+    *, user: Actor, record: Record, connection: XeroConnection, draft: InvoiceDraft, token: str
 ) -> Invoice:
     """Create a DRAFT sales invoice in Xero; a double submit (same token) makes one."""
     with _audited(Action.CREATE_INVOICE, user, record, connection, draft.contact_id) as audit:
@@ -589,18 +618,20 @@ def invoice_draft_create(
 # Opportunities and projects: links to invoices and bills.
 
 
-def item_link_create(*, user, record, connection: XeroConnection, invoice_id: str) -> XeroLink:
+def item_link_create(
+    *, user: Actor, record: Deal, connection: XeroConnection, invoice_id: str
+) -> XeroLink:
     """Link an existing invoice or bill (checked in Xero first) to an opportunity or project."""
-    if (invoice_id := xero_id(invoice_id)) is None:
+    if (item_id := xero_id(invoice_id)) is None:
         raise LinkError("That is not a Xero invoice or bill: choose one from the list.")
-    with _audited(Action.LINK, user, record, connection, invoice_id) as audit:
-        invoice = xero.get_invoice(connection, invoice_id)
+    with _audited(Action.LINK, user, record, connection, item_id) as audit:
+        invoice = xero.get_invoice(connection, item_id)
         xero.remember_invoices(connection, [invoice])
         return _link_save(audit, connection=connection, to=invoice)
 
 
 def deal_invoice_create(
-    *, user, record, connection: XeroConnection, draft: InvoiceDraft, token: str
+    *, user: Actor, record: Deal, connection: XeroConnection, draft: InvoiceDraft, token: str
 ) -> tuple[Invoice, XeroLink]:
     """Create a DRAFT sales invoice for the deal's chosen contact and link it to the deal."""
     invoice = invoice_draft_create(
@@ -609,10 +640,12 @@ def deal_invoice_create(
     return invoice, _link_new(user=user, record=record, connection=connection, to=invoice)
 
 
-def deal_contact_create(*, user, record, connection: XeroConnection, name: str, token: str):
+def deal_contact_create(
+    *, user: Actor, record: Deal, connection: XeroConnection, name: str, token: str
+) -> Contact:
     """New Xero Contact from a deal's form: named as asked, with the details of the deal's
     organization (else its contact); that CRM record is linked to it when it has no link yet."""
-    party = record.organization or record.contact
+    party: Party | None = record.organization or record.contact
     if party is None:
         draft = ContactDraft(name=name.strip())
     else:
@@ -662,7 +695,9 @@ class WebhookOutcome:
         return f"WebhookOutcome({counts}{extra})"
 
 
-def webhook_events_sorted(events: list[dict]) -> tuple[dict[str, dict[str, list[str]]], int]:
+def webhook_events_sorted(
+    events: list[dict[str, object]],
+) -> tuple[dict[str, dict[str, list[str]]], int]:
     """The ids webhook events name, deduplicated, by connected tenant (its id as the connection
     spells it) and category (CONTACT, INVOICE, CREDITNOTE); and how many ids name nothing the
     CRM follows (another tenant, a reconnect-needing connection, another category)."""
@@ -725,7 +760,7 @@ def webhook_apply(tenant_id: str, ids: dict[str, list[str]]) -> WebhookOutcome:
     )
 
 
-def webhook_events_apply(events: list[dict]) -> WebhookOutcome:
+def webhook_events_apply(events: list[dict[str, object]]) -> WebhookOutcome:
     """Refetch the contacts, invoices and credit notes webhook events name, tenant by tenant.
 
     Events are thin (ids only), so one IDs call per 50 ids of a category fetches what they touch;

@@ -14,6 +14,7 @@ from django.utils.timesince import timesince
 
 from crm_xero.accounts.sso import is_sso_session, sso_context
 from linking import selectors, services
+from linking.models import XeroLink
 from linking.records import CONTACT_KINDS, get_record
 from linking.xero import Invoice, XeroError
 
@@ -21,7 +22,7 @@ from linking.xero import Invoice, XeroError
 def gate(request, kind: str, pk: int):
     """(record, connection, None) when the user may see this record's Xero tab, else a response."""
     record = get_record(kind, pk)
-    context = {"record": record, "kind": kind}
+    context: dict[str, object] = {"record": record, "kind": kind}
     if not is_sso_session(request):
         context["sso"] = sso_context(request, next_url=f"{record.get_absolute_url()}#xero")
         return record, None, render(request, "linking/tab_sso_required.html", context)
@@ -131,7 +132,7 @@ def items_context(
     """What both tabs show of a list of invoices and bills: the summary, how current it is, the
     Show filter, and a page of rows (item, its page in Xero, its link on a deal); `today` is
     the organisation's."""
-    by_id = {str(link.xero_id): link for link in links}
+    by_id: dict[str | None, XeroLink] = {str(link.xero_id): link for link in links}
     show, page = page_of(request, items, today=today, credit_notes=credit_notes)
     return {
         "today": today,

@@ -10,19 +10,17 @@ https://developer.xero.com/documentation/api/accounting/overview
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import certifi
 import urllib3
-from django import db
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils import timezone
@@ -38,6 +36,7 @@ from crm_xero.search import search_text, without_controls
 from linking.models import XeroConnection
 from linking.xero import budget, mappers, oauth, tokens
 from linking.xero.errors import XeroError, network_error
+from linking.xero.fanout import parallel
 from linking.xero.ids import xero_id
 from linking.xero.types import (
     Address,
@@ -73,7 +72,7 @@ _POOL = urllib3.PoolManager(
 )
 
 
-def _api_client(token: dict) -> ApiClient:
+def _api_client(token: tokens.SdkToken) -> ApiClient:
     """An SDK client that sends this token and cannot refresh it by itself."""
     configuration = Configuration()  # a copy of the SDK's singleton default
     # No client credentials, so the SDK cannot refresh behind our lock's back; and no expiry
@@ -148,24 +147,6 @@ def _call(connection: XeroConnection, operation: Callable[[AccountingApi], T]) -
     raise AssertionError("unreachable")
 
 
-def parallel(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
-    """Run independent calls at once (the rate budget still caps calls in flight per tenant);
-    their results in order, or the first failure."""
-    if len(calls) <= 1:
-        return [call() for call in calls]
-
-    def run(call: Callable[[], T]) -> T:
-        try:
-            return call()
-        finally:
-            db.connections.close_all()  # this thread's own connections, if it opened any
-
-    with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
-        # Each in a copy of this thread's context, so that budget.background() holds there too.
-        running = [pool.submit(contextvars.copy_context().run, run, call) for call in calls]
-        return [call.result() for call in running]
-
-
 @contextmanager
 def _transport() -> Iterator[None]:
     """The failures on the way to Xero, mapped alike for Accounting and Identity calls (and, by
@@ -197,7 +178,11 @@ def _xero_message(body: bytes | str | None) -> str:
     return str(data.get("Detail") or data.get("Message") or data.get("Title") or "")
 
 
-def _header(headers: Any, name: str) -> str | None:
+# A response's headers: urllib3's HTTPHeaderDict (case-insensitive), or a plain dict.
+Headers = Mapping[str, str]
+
+
+def _header(headers: Headers | None, name: str) -> str | None:
     if not headers:
         return None
     value = headers.get(name)
@@ -291,7 +276,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def rate_limits(headers: Any) -> RateLimits:
+def rate_limits(headers: Headers | None) -> RateLimits:
     """The headroom Xero reports in a response's headers."""
     return RateLimits(
         minute=_int(_header(headers, "X-MinLimit-Remaining")),
@@ -301,7 +286,10 @@ def rate_limits(headers: Any) -> RateLimits:
 
 
 def _observe_limits(
-    connection: XeroConnection, client: ApiClient, retry_after: int | None, headers: Any = None
+    connection: XeroConnection,
+    client: ApiClient,
+    retry_after: int | None,
+    headers: Headers | None = None,
 ) -> None:
     if headers is None:
         response = getattr(client, "last_response", None)
@@ -580,13 +568,13 @@ def _all_pages(
     collection: str,
     max_pages: int | None,
     **kwargs: Any,
-) -> list:
+) -> list[Any]:
     """Every record of a paged list (or the first `max_pages` pages), each once; none when
     If-Modified-Since found nothing changed (304)."""
     mapper, id_field = _LISTS[collection]
     page_size = kwargs["page_size"]
 
-    def fetch(page: int) -> tuple[list, int | None]:
+    def fetch(page: int) -> tuple[list[Any], int | None]:
         try:
             data = _send(connection, operation, page=page, **kwargs) or {}
         except XeroError as exc:
@@ -602,7 +590,8 @@ def _all_pages(
     records, page_count = fetch(1)
     if page_count is not None:
         last = min(page_count, max_pages) if max_pages else page_count
-        for batch, _ in parallel([lambda page=page: fetch(page) for page in range(2, last + 1)]):
+        rest = [partial(fetch, page) for page in range(2, last + 1)]
+        for batch, _ in parallel(rest) if rest else ():  # one page: no fan-out
             records.extend(batch)
     else:
         page, batch = 1, records
@@ -679,7 +668,7 @@ def _identity_call(
 ) -> Any:
     """An Identity API call (`operation`, an IdentityApi method) with this access token; Xero's
     JSON answer (a list for GET /connections, None for a DELETE)."""
-    token = {
+    token: tokens.SdkToken = {
         "access_token": access_token,
         "refresh_token": None,
         "scope": [],

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import Any, Generic, Self, TypeVar
 
 from django.conf import settings
 
@@ -34,6 +35,7 @@ from linking.models import XeroConnection
 from linking.xero import cache, client, tokens
 from linking.xero.cache import Cached
 from linking.xero.errors import XeroError
+from linking.xero.fanout import parallel
 from linking.xero.types import Contact, CreditNote, Invoice
 
 IDS_PER_CALL = 50  # Xero takes about 50 ids in one IDs filter
@@ -55,7 +57,7 @@ class _ContactList(Generic[R]):
     items: tuple[R, ...]
     full_at: float
 
-    def merged(self, changed: Iterable[R]) -> Any:
+    def merged(self, changed: Iterable[R]) -> Self:
         """These items with the changed ones added or replacing theirs (unless older)."""
         by_id = {_record_id(item): item for item in self.items}
         for item in changed:
@@ -64,7 +66,7 @@ class _ContactList(Generic[R]):
                 by_id[_record_id(item)] = item
         return type(self)(tuple(by_id.values()), self.full_at)
 
-    def without(self, ids: Iterable[str]) -> Any:
+    def without(self, ids: Iterable[str]) -> Self:
         """These items but those (moved to another contact in Xero)."""
         gone = set(ids)
         return type(self)(tuple(i for i in self.items if _record_id(i) not in gone), self.full_at)
@@ -80,24 +82,32 @@ class ContactCreditNotes(_ContactList[CreditNote]):
     """A contact's credit notes (sales and purchase), and when they were last fetched whole."""
 
 
+L = TypeVar("L", bound=_ContactList[Any])  # a kind of contact list
+
+
 @dataclass(frozen=True)
-class _Kind:
+class _Kind(Generic[L]):
     """Where a kind of contact list lives in the cache."""
 
     entry: str  # the contact's list, by contact id
     owner: str  # the contact whose cached list holds a record, by record id
     changed: str  # when a webhook last named records of no cached list
-    listing: type[_ContactList]
+    listing: type[L]
 
 
-INVOICES = _Kind("contact-invoices", "invoice-owner", "invoices-changed", ContactInvoices)
-CREDIT_NOTES = _Kind(
+INVOICES: _Kind[ContactInvoices] = _Kind(
+    "contact-invoices", "invoice-owner", "invoices-changed", ContactInvoices
+)
+CREDIT_NOTES: _Kind[ContactCreditNotes] = _Kind(
     "contact-credit-notes", "credit-note-owner", "credit-notes-changed", ContactCreditNotes
 )
 
 
 def _owned_by(
-    connection: XeroConnection, contact_id: str, items: Iterable[R], kind: _Kind = INVOICES
+    connection: XeroConnection,
+    contact_id: str,
+    items: Iterable[Invoice | CreditNote],
+    kind: _Kind[Any] = INVOICES,
 ) -> None:
     cache.put_plain({_key(connection, kind.owner, _record_id(i)): contact_id for i in items})
 
@@ -168,20 +178,17 @@ def contact_credit_notes(
 def _contact_list(
     connection: XeroConnection,
     contact_id: str,
-    kind: _Kind,
-    full: Callable[[], list],
-    changed: Callable[[datetime], list],
+    kind: _Kind[L],
+    full: Callable[[], Iterable[Invoice | CreditNote]],
+    changed: Callable[[datetime], Iterable[Invoice | CreditNote]],
     *,
     refresh: bool,
-) -> Cached:
+) -> Cached[L]:
     """A contact's cached list of one kind: fetched whole when not cached or once a day
     (XERO_CACHE_KEEP), else only what changed since it was last checked (If-Modified-Since)."""
 
-    def fetch(previous: Cached[_ContactList] | None) -> _ContactList:
-        full_due = (
-            previous is None or time.time() - previous.value.full_at >= settings.XERO_CACHE_KEEP
-        )
-        if full_due:
+    def fetch(previous: Cached[L] | None) -> L:
+        if previous is None or time.time() - previous.value.full_at >= settings.XERO_CACHE_KEEP:
             started = time.time()
             return kind.listing(tuple(full()), started)
         since = datetime.fromtimestamp(previous.checked_at - CLOCK_MARGIN, UTC)
@@ -195,13 +202,14 @@ def _contact_list(
     return cache.load(list_key, fetch, refresh=refresh)
 
 
-def _changed_at(connection: XeroConnection, kind: _Kind) -> float | None:
+def _changed_at(connection: XeroConnection, kind: _Kind[Any]) -> float | None:
     """When a webhook last named records of this kind of no cached list (see _refetch_owned)."""
     mark = _key(connection, kind.changed)
-    return cache.get_plain([mark]).get(mark)
+    at = cache.get_plain([mark]).get(mark)
+    return at if isinstance(at, float | int) else None
 
 
-def _missing_new(entry: Cached | None, changed_at: float | None) -> bool:
+def _missing_new(entry: Cached[object] | None, changed_at: float | None) -> bool:
     """Whether a fresh cached list predates a webhook naming records of no cached list."""
     if entry is None or entry.stale or changed_at is None:
         return False  # fetched anyway, or nothing to miss
@@ -252,13 +260,12 @@ def contact_account(
         ):
             return _account(*(warm[k] for k in keys))
     connection = tokens.fresh_connection(connection)  # once, not in each thread
-    found, invoices, notes = client.parallel(
-        [
-            lambda: contact(connection, contact_id, refresh=refresh),
-            lambda: contact_invoices(connection, contact_id, refresh=refresh),
-            lambda: contact_credit_notes(connection, contact_id, refresh=refresh),
-        ]
-    )
+    calls: list[Callable[[], Cached[Any]]] = [
+        lambda: contact(connection, contact_id, refresh=refresh),
+        lambda: contact_invoices(connection, contact_id, refresh=refresh),
+        lambda: contact_credit_notes(connection, contact_id, refresh=refresh),
+    ]
+    found, invoices, notes = parallel(calls)
     return _account(found, invoices, notes)
 
 
@@ -325,9 +332,7 @@ def items(connection: XeroConnection, ids: list[str], *, refresh: bool = False) 
 def _fetch_items(connection: XeroConnection, ids: list[str]) -> dict[str, Invoice | None]:
     connection = tokens.fresh_connection(connection)
     batches = [ids[n : n + IDS_PER_CALL] for n in range(0, len(ids), IDS_PER_CALL)]
-    results = client.parallel(
-        [lambda batch=batch: client.list_invoices(connection, ids=batch) for batch in batches]
-    )
+    results = parallel([partial(client.list_invoices, connection, ids=batch) for batch in batches])
     found = {item.invoice_id: item for batch in results for item in batch}
     answer = {invoice_id: found.get(invoice_id) for invoice_id in ids}
     cache.put_many({_key(connection, "invoice", i): item for i, item in answer.items()})
@@ -344,9 +349,13 @@ def remember_contact(connection: XeroConnection, found: Contact, *, new: bool = 
     for kind in (INVOICES, CREDIT_NOTES) if new else ():
         cache.update(
             _key(connection, kind.entry, found.contact_id),
-            lambda _entry, kind=kind: Cached(kind.listing((), now), now),
+            partial(_empty_list, kind.listing, now),
         )
     cache.next_generation(connection.tenant_id, "contacts")
+
+
+def _empty_list(listing: type[L], now: float, _entry: object) -> Cached[L]:
+    return Cached(listing((), now), now)
 
 
 def remember_invoices(connection: XeroConnection, found: Iterable[Invoice]) -> None:
@@ -361,26 +370,33 @@ def remember_credit_notes(connection: XeroConnection, found: Iterable[CreditNote
     _remember_in_lists(connection, list(found), CREDIT_NOTES)
 
 
-def _remember_in_lists(connection: XeroConnection, found: list, kind: _Kind) -> None:
+def _remember_in_lists(
+    connection: XeroConnection, found: list[Invoice] | list[CreditNote], kind: _Kind[Any]
+) -> None:
     """Records merged into their contact's cached list (if cached), and out of the list of the
     contact that held them before (moved in Xero)."""
     owners = cache.get_plain([_key(connection, kind.owner, _record_id(i)) for i in found])
-    by_contact: dict[str, list] = {}
+    by_contact: dict[str, list[Invoice | CreditNote]] = {}
     moved: dict[str, list[str]] = {}
     for item in found:
         by_contact.setdefault(item.contact_id, []).append(item)
         owner = owners.get(_key(connection, kind.owner, _record_id(item)))
-        if owner and owner != item.contact_id:
+        if isinstance(owner, str) and owner and owner != item.contact_id:
             moved.setdefault(owner, []).append(_record_id(item))
     for contact_id, gone in moved.items():
 
-        def drop(entry: Cached[_ContactList] | None, gone=gone):
+        def drop(
+            entry: Cached[_ContactList[Any]] | None, gone: list[str] = gone
+        ) -> Cached[_ContactList[Any]] | None:
             return replace(entry, value=entry.value.without(gone)) if entry else None
 
         cache.update(_key(connection, kind.entry, contact_id), drop)
     for contact_id, changed in by_contact.items():
 
-        def merge(entry: Cached[_ContactList] | None, changed=changed):
+        def merge(
+            entry: Cached[_ContactList[Any]] | None,
+            changed: list[Invoice | CreditNote] = changed,
+        ) -> Cached[_ContactList[Any]] | None:
             # The list keeps its own freshness: these items are new, the rest are as they were.
             return replace(entry, value=entry.value.merged(changed)) if entry else None
 
@@ -429,7 +445,9 @@ def refetch_contacts(connection: XeroConnection, ids: list[str]) -> Refetched:
     return _refetch(len(ids), due, fetch)
 
 
-def _owned(connection: XeroConnection, ids: list[str], kind: _Kind, *, also=()) -> list[str]:
+def _owned(
+    connection: XeroConnection, ids: list[str], kind: _Kind[Any], *, also: Collection[str] = ()
+) -> list[str]:
     """The ids in a cached contact's list of this kind (or in `also`); when some are not, the
     cached lists ask Xero for what changed at their next opening instead."""
     owner_keys = {i: _key(connection, kind.owner, i) for i in ids}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -174,7 +175,18 @@ def _check_readable(connection: XeroConnection) -> None:
         raise _unreadable(connection)
 
 
-def sdk_token(connection: XeroConnection) -> dict:
+class SdkToken(TypedDict):
+    """A token as xero-python's OAuth2Token.update_token takes it (an extra key is a TypeError)."""
+
+    access_token: str
+    refresh_token: str | None
+    scope: list[str]
+    expires_in: int
+    token_type: str
+    expires_at: float
+
+
+def sdk_token(connection: XeroConnection) -> SdkToken:
     """The token in the shape xero-python's OAuth2Token.update_token accepts (and no more)."""
     expires_at = connection.access_token_expires_at or datetime.now(UTC)
     return {

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.cache import cache
 
-from linking.xero import budget, client
+from linking.xero import budget, fanout
 from linking.xero.errors import XeroError
 from linking.xero.types import RateLimits
 from tests.linking.conftest import TENANT_ID
@@ -140,6 +140,6 @@ def test_calls_run_in_parallel_inside_background_work_are_background_too(setting
         return outcome(background=False)  # marks nothing itself: inherits the caller's context
 
     with budget.background():
-        answers = client.parallel([one_call, one_call, one_call])
+        answers = fanout.parallel([one_call, one_call, one_call])
     assert sorted(answers) == ["ok", "ok", "rate_limit_background"]
     assert outcome(background=False) == "ok"  # the users' one
