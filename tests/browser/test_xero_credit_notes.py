@@ -3,8 +3,9 @@
 The credit notes figure (AUTHORISED + PAID sales credit notes in the base currency, with their
 unallocated RemainingCredit), lifetime value "net of credit notes", the credit notes in the items
 table as type "Credit note" (under All and Show → Credit notes), for a small customer (O'Brien
-Plumbing) and for City Agency (3,000 invoices), at 1366 and 390 pixels wide; and a credit note
-raised in the sandbox reaching the open tab through its signed webhook. Expectations are
+Plumbing) and for City Agency (3,000 invoices), at 1366 and 390 pixels wide; a supplier's
+payables ageing with its purchase credit notes listed but not counted; and a credit note raised
+in the sandbox reaching the open tab through its signed webhook. Expectations are
 computed here from the sandbox's own rows (sandbox.models), never from the CRM's code.
 """
 
@@ -17,7 +18,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Locator, expect
 
-from sandbox import actions, seed
+from sandbox import actions, organisations, seed
 from sandbox.models import Contact as XeroContact
 from sandbox.models import CreditNote as XeroCreditNote
 from sandbox.models import Invoice as XeroInvoice
@@ -34,6 +35,13 @@ signed_in = contact_tab.signed_in
 ZERO = Decimal("0.00")
 WIDTHS = (1366, 390)
 PAGE_SIZE = 25
+BUCKETS = {
+    "current": (-(10**6), 0),
+    "1-30": (1, 30),
+    "31-60": (31, 60),
+    "61-90": (61, 90),
+    "over-90": (91, 10**6),
+}
 
 
 def credit_figures(contact: XeroContact) -> dict[str, Decimal]:
@@ -202,3 +210,39 @@ def test_a_credit_note_raised_in_xero_reaches_the_open_tab_through_its_webhook(
     show(panel, "Credit notes", "credit_notes")
     mine = panel.get_by_test_id("xero-item").filter(has_text=note.number)
     expect(mine.locator("td").nth(1)).to_have_text("Credit note")
+
+
+def test_a_supplier_s_payables_ageing_and_its_purchase_credit_notes_left_out(signed_in, connection):
+    """Young Bros Transport buys and sells: its bills fill every payables bucket, and its
+    purchase credit notes are listed but never in the (sales) credit notes figure."""
+    page = signed_in
+    young = xero_contact("Young Bros Transport")
+    today = organisations.local_today(young.organisation)
+    bills = XeroInvoice.objects.filter(
+        contact=young, type="ACCPAY", status="AUTHORISED", currency="AUD"
+    )
+
+    def past_due(r) -> int:
+        return (today - r.due_date).days if r.due_date else 0
+
+    ageing = {
+        key: sum((b.amount_due for b in bills if low <= past_due(b) <= high), ZERO)
+        for key, (low, high) in BUCKETS.items()
+    }
+    assert all(ageing.values())  # the seed has a bill in every bucket
+    want = credit_figures(young)
+    purchase = XeroCreditNote.objects.filter(contact=young, type="ACCPAYCREDIT")
+    assert purchase.exists() and want["credit_notes"] > 0  # both kinds, only one counted
+    org = OrganizationFactory(name="Young Bros Transport")
+    link(org, connection, young)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        panel = open_xero_tab(page, org)
+        for key, amount in ageing.items():
+            expect(panel.get_by_test_id(f"xero-payables-ageing-{key}")).to_have_text(
+                f"AUD {money(amount)}"
+            )
+        box = panel.get_by_test_id("xero-payables-ageing").locator("xpath=..").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
+        check_credit_figures(panel, want)
+        check_credit_note_rows(panel, young)
