@@ -59,6 +59,11 @@ RULES = {
     "≈ base currency converts each item at its own Xero rate (amount ÷ CurrencyRate, to the cent) "
     "and is approximate: it is never added to the figures above.",
     "excluded": "Voided and deleted items count nowhere.",
+    # The 12-month chart (linking/chart.py), base currency only.
+    "chart_invoiced": "Per month, for this month and the 11 before: totals of sales invoices "
+    "authorised or paid, by the month of their invoice date.",
+    "chart_paid": "Per month, likewise: totals of sales invoices paid in full, by the month Xero "
+    "says they were fully paid (FullyPaidOnDate).",
     # The opportunity / project tab.
     "net": "Invoices awaiting payment or approval minus bills awaiting approval.",
     "deal_invoiced": "Linked sales invoices authorised or paid: their totals.",
@@ -80,9 +85,11 @@ CONTACT_RULES = (
     ("Overdue", "overdue"),
     ("Ageing", "ageing"),
     ("Payables ageing", "payables_ageing"),
-    ("Days to pay", "days_to_pay"),
+    ("Average days to pay", "days_to_pay"),
     ("Credit notes", "credit_notes"),
     ("Other currencies", "currencies"),
+    ("12-month chart: invoiced", "chart_invoiced"),
+    ("12-month chart: paid", "chart_paid"),
     ("Not counted", "excluded"),
 )
 DEAL_RULES = (

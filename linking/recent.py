@@ -5,9 +5,11 @@ How a change is told: the CRM keeps, per tenant and item, what it last saw of ea
 shows (XeroItemSeen: status and AmountPaid). When the item is seen again, `changes(before,
 after)` (pure) compares the two. Items are seen again
 
-- by a webhook (linking/tasks.py calls `webhook_seen` after the seam refetched what the delivery
-  named): only items with a row are looked at, through `xero.items`, which answers from the
-  cache the refetch has just filled (no Xero call for what the seam refetched);
+- by a webhook (linking/tasks.py calls `webhook_seen` for invoices and bills,
+  `webhook_credit_notes_seen` for credit notes, after the seam refetched what the delivery
+  named): only items with a row are looked at, through `xero.items` or
+  `xero.cached_credit_notes`, which answer from the cache the refetch has just filled (no Xero
+  call for what the seam refetched);
 - by a contact tab (`contact_seen`): the first time a contact's list is seen it becomes the
   baseline (no changes). Later, only items whose Xero UpdatedDateUTC is after the newest one the
   contact's rows hold are compared (one indexed query on the warm path), so a change merged
@@ -274,6 +276,18 @@ def webhook_seen(connection: XeroConnection, ids: Iterable[str]) -> list[Change]
     if found.problem is not None:
         return []
     return _seen(connection, found.found)
+
+
+def webhook_credit_notes_seen(connection: XeroConnection, ids: Iterable[str]) -> list[Change]:
+    """After the seam refetched the credit notes a webhook named: record what changed on those a
+    tab showed before (a draft now authorised: raised). They are read from the cached lists the
+    refetch has just updated (xero.cached_credit_notes): no Xero call. A credit note new to the
+    CRM is in no cached list yet; the contact's next opening asks Xero and records it."""
+    wanted = [i for i in (xero.xero_id(str(i)) for i in ids) if i]
+    known = list(_seen_rows(connection, wanted))
+    if not known:
+        return []
+    return _seen(connection, xero.cached_credit_notes(connection, known))
 
 
 # Reading them for a tab.

@@ -197,19 +197,26 @@ def webhook_flush(tenant_id: str) -> None:
 
 
 def _changes_seen(wanted: dict[str, dict[str, list[str]]], outcome) -> None:
-    """Issue 12: after a webhook's refetch, record what changed on the invoices it named
-    (linking/recent.py); ids Xero was not asked for yet (`outcome.left`) wait for their flush.
-    Never fails the webhook's handling."""
+    """Issue 12: after a webhook's refetch, record what changed on the invoices, bills and credit
+    notes it named (linking/recent.py); ids Xero was not asked for yet (`outcome.left`) wait for
+    their flush. Never fails the webhook's handling."""
     for tenant_id, ids in wanted.items():
-        left = set(outcome.left.get(tenant_id, {}).get("INVOICE", ()))
-        named = [i for i in ids.get("INVOICE", ()) if i not in left]
         connection = XeroConnection.objects.filter(tenant_id=tenant_id).first()
-        if not named or connection is None:
+        if connection is None:
             continue
-        try:
-            recent.webhook_seen(connection, named)
-        except Exception:  # a change not recorded must not lose the refetch's outcome
-            log.exception("Xero webhook: could not record the changes of %d ids", len(named))
+        left = outcome.left.get(tenant_id, {})
+        for category, seen in (
+            ("INVOICE", recent.webhook_seen),
+            ("CREDITNOTE", recent.webhook_credit_notes_seen),
+        ):
+            waiting = set(left.get(category, ()))
+            named = [i for i in ids.get(category, ()) if i not in waiting]
+            if not named:
+                continue
+            try:
+                seen(connection, named)
+            except Exception:  # a change not recorded must not lose the refetch's outcome
+                log.exception("Xero webhook: could not record the changes of %d ids", len(named))
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)

@@ -475,6 +475,21 @@ def refetch_invoices(connection: XeroConnection, ids: list[str]) -> Refetched:
     return _refetch(len(ids), due, fetch)
 
 
+def cached_credit_notes(connection: XeroConnection, ids: Iterable[str]) -> list[CreditNote]:
+    """The credit notes among `ids` that a cached contact's list holds, from the cache alone (no
+    Xero call): after a webhook's refetch, what it has just put there."""
+    wanted = set(ids)
+    owner_keys = [_key(connection, CREDIT_NOTES.owner, i) for i in wanted]
+    owners = set(map(str, cache.get_plain(owner_keys).values()))
+    lists = cache.get_many([_key(connection, CREDIT_NOTES.entry, c) for c in sorted(owners)])
+    return [
+        note
+        for entry in lists.values()
+        for note in entry.value.items
+        if note.credit_note_id in wanted
+    ]
+
+
 def refetch_credit_notes(connection: XeroConnection, ids: list[str]) -> Refetched:
     """Ask Xero again for the credit notes that changed which a cached contact's list holds (the
     credit-note-owner index), one call per 50; the others cost no call (see refetch_invoices)."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from sandbox import actions, organisations, seed
+from sandbox.models import CreditNote as XeroCreditNote
 from sandbox.models import Invoice as XeroInvoice
 from tests.browser.conftest import sso_sign_in
 from tests.browser.test_xero_tab import link, open_xero_tab, settled, xero_contact
@@ -93,6 +94,8 @@ def test_a_payment_made_in_xero_reaches_recent_changes_through_its_webhook(
     marine = xero_contact("Marine Systems")
     org = OrganizationFactory(name="Marine Systems")
     link(org, sandbox_connection, marine)
+    # Its list holds a credit note beside the invoices (issue 12).
+    assert XeroCreditNote.objects.filter(contact=marine).exists()
     panel = open_xero_tab(page, org)
     recent = panel.get_by_test_id("xero-recent")
     expect(recent).to_contain_text("None yet")

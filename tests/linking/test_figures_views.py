@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 from unittest import mock
 
 import pytest
@@ -227,3 +228,57 @@ def test_an_item_without_a_rate_is_named_and_left_out_of_the_approximation(
     assert text_of(html, "xero-currency-approx-outstanding") == "≈ AUD 100.00"  # 60 / 0.6 only
     assert "Some EUR items have no rate from Xero" in html
     assert text_of(html, "xero-outstanding") == "AUD 0.00"
+
+
+def rules_shown(html: str) -> dict[str, str]:
+    """The "How these are worked out" disclosure: figure name -> its rule, as shown."""
+    found = re.search(r'data-testid="xero-rules">(.*?)</details>', html, re.S)
+    assert found, "no How these are worked out on the tab"
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", found.group(1), re.S)
+    return {unescape(name): unescape(rule) for name, rule in pairs}
+
+
+def figure_labels(html: str) -> list[str]:
+    """The label of each figure card (dl.figures), as shown."""
+    found = re.search(r'<dl class="figures">(.*?)</dl>', html, re.S)
+    assert found, "no figures on the tab"
+    return [unescape(label) for label in re.findall(r"<dt>(.*?)</dt>", found.group(1))]
+
+
+def test_every_figure_on_the_contact_tab_has_its_rule_in_the_disclosure(contact_tab):
+    html = contact_tab()
+    rules = rules_shown(html)
+    for label in figure_labels(html):
+        assert any(label.startswith(name) for name in rules), label
+    # The breakdowns, the other currencies' table and the chart are explained too.
+    for name in ("Ageing", "Payables ageing", "Other currencies", "Not counted"):
+        assert name in rules
+    assert "RemainingCredit" in rules["Credit notes"]
+    assert rules["Net of credit notes"].startswith("Lifetime value minus")
+    assert "by the month of their invoice date" in rules["12-month chart: invoiced"]
+    assert "FullyPaidOnDate" in rules["12-month chart: paid"]
+    assert 'data-testid="xero-chart"' in html
+
+
+def test_every_figure_on_the_deal_tab_has_its_rule_and_rows_have_their_badges(
+    sso_user_client, au_connection, now
+):
+    deal = OpportunityFactory()
+    linked = selectors.DealItems(items=ITEMS, missing=[], updated_at=timezone.now())
+    url = f"/xero/tab/opportunity/{deal.pk}/"
+    with mock.patch.object(selectors, "linked_items", autospec=True, return_value=linked):
+        html = sso_user_client.get(url).content.decode()
+        overdue = sso_user_client.get(f"{url}?show=overdue").content.decode()
+    rules = rules_shown(html)
+    labels = figure_labels(html)
+    assert len(labels) == 10
+    for label in labels:
+        assert any(label.startswith(name) for name in rules), label
+    assert "Other currencies" in rules and "Not counted" in rules
+    assert html.count('data-testid="xero-part-paid-badge"') == 1  # inv-30: 120 of 200 due
+    assert 'data-testid="xero-currencies"' in html
+    # Show → Overdue on the deal tab: the overdue rows, each with its badge.
+    assert '<option value="overdue" selected>Overdue</option>' in overdue
+    rows = re.findall(r'<tr data-testid="xero-item"[^>]*>\s*<td>([^<]*)', overdue)
+    assert sorted(rows) == ["BILL-12", "INV-30", "INV-31", "INV-95", "USD-40"]
+    assert overdue.count('data-testid="xero-overdue-badge"') == 5

@@ -324,6 +324,7 @@ def test_a_cold_tab_asks_xero_for_the_contact_its_invoices_and_credit_notes_and_
 
 def test_a_warm_tab_makes_no_xero_calls(connection, xero_sandbox, user_client, wire):
     org, contact = linked_org(connection, "Young Bros Transport")
+    assert credit_notes_of(contact), "credit notes included: the warm tab shows them too"
     cold = open_tab(user_client, org)
     before = xero_sandbox.api_calls(AU)
     wire.clear()

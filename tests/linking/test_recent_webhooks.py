@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from linking.models import XeroChange, XeroLink
 from sandbox import actions, dbguard, organisations, seed
+from sandbox.models import CreditNote as XeroCreditNote
 from sandbox.models import Invoice as XeroInvoice
 from tests.factories import OpportunityFactory, OrganizationFactory, XeroLinkFactory
 from tests.linking.test_webhooks import (
@@ -21,6 +22,7 @@ from tests.linking.test_webhooks import (
     KEY,
     WEBHOOK_PATH,
     an_authorised_invoice,
+    by_testid,
     link,
     open_tab,
     xero_contact,
@@ -40,10 +42,9 @@ def recent_shown(page: str) -> list[str]:
     return [html.unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in items]
 
 
-def deliver(xero_sandbox, live_server, invoice_id) -> None:
-    sent = xero_sandbox.send_webhook(
-        live_server.url + WEBHOOK_PATH, KEY, [xero_sandbox.webhook_event(AU, "INVOICE", invoice_id)]
-    )
+def deliver(xero_sandbox, live_server, item_id, category="INVOICE", event_type="UPDATE") -> None:
+    event = xero_sandbox.webhook_event(AU, category, item_id, event_type)
+    sent = xero_sandbox.send_webhook(live_server.url + WEBHOOK_PATH, KEY, [event])
     assert (sent.status, sent.response_text) == (200, "")
 
 
@@ -121,6 +122,88 @@ def test_a_deal_tab_shows_a_payment_on_its_linked_invoice(
     deliver(xero_sandbox, live_server, invoice.invoice_id)
     page = sso_user_client.get(url).content.decode()
     assert [c.split(" · ")[0] for c in recent_shown(page)] == [f"{invoice.number} paid in full"]
+
+
+def sales_credit_notes(contact) -> tuple[Decimal, Decimal]:
+    """The credit notes figure by the issue's rule, from the sandbox's rows: AUTHORISED + PAID
+    sales credit notes in the base currency, their totals and their unallocated credit."""
+    with dbguard.guard():
+        notes = list(
+            XeroCreditNote.objects.filter(
+                contact=contact,
+                type="ACCRECCREDIT",
+                status__in=("AUTHORISED", "PAID"),
+                currency=contact.organisation.base_currency,
+            )
+        )
+    zero = Decimal("0.00")
+    return sum((n.total for n in notes), zero), sum((n.remaining_credit for n in notes), zero)
+
+
+def raised_text(note: XeroCreditNote) -> str:
+    day = f"{note.date.day} {note.date:%b %Y}"
+    return f"Credit note {note.number} raised for AUD {note.total:,.2f} · {day}"
+
+
+def test_a_signed_webhook_for_a_credit_note_approved_in_xero_makes_one_raised_row(
+    sso_user_client, sandbox_connection, xero_sandbox, live_server, webhook_key
+):
+    obrien = xero_contact("O'Brien Plumbing")
+    org = OrganizationFactory(name="O'Brien Plumbing")
+    link(org, sandbox_connection, obrien)
+    assert recent_shown(open_tab(sso_user_client, org)) == []  # the baseline, the draft in it
+    with dbguard.guard():
+        draft = XeroCreditNote.objects.get(contact=obrien, status="DRAFT")
+        # In Xero: the draft credit note is approved.
+        XeroCreditNote.objects.filter(pk=draft.pk).update(
+            status="AUTHORISED", updated=timezone.now()
+        )
+        draft.refresh_from_db()
+    calls = xero_sandbox.api_calls(AU)
+
+    deliver(xero_sandbox, live_server, draft.credit_note_id, "CREDITNOTE")
+    deliver(xero_sandbox, live_server, draft.credit_note_id, "CREDITNOTE")  # Xero may resend
+
+    change = XeroChange.objects.get()  # one row, recorded by the webhook itself
+    assert (change.kind, change.number, change.on) == ("credit_note", draft.number, draft.date)
+    assert xero_sandbox.api_calls(AU) == calls + 2  # the credit note by id, per delivery
+    page = open_tab(sso_user_client, org)
+    assert recent_shown(page) == [raised_text(draft)]
+    total, remaining = sales_credit_notes(obrien)
+    assert by_testid(page, "xero-credit-notes") == f"AUD {total:,.2f}"
+    assert by_testid(page, "xero-credit-notes-remaining") == f"AUD {remaining:,.2f}"
+    assert xero_sandbox.api_calls(AU) == calls + 2  # the tab: from the cache
+
+
+def test_a_credit_note_raised_in_xero_shows_raised_at_the_next_opening_after_its_webhook(
+    sso_user_client, sandbox_connection, xero_sandbox, live_server, webhook_key
+):
+    obrien = xero_contact("O'Brien Plumbing")
+    org = OrganizationFactory(name="O'Brien Plumbing")
+    link(org, sandbox_connection, obrien)
+    before = open_tab(sso_user_client, org)
+    total, _ = sales_credit_notes(obrien)
+    assert by_testid(before, "xero-credit-notes") == f"AUD {total:,.2f}"
+    calls = xero_sandbox.api_calls(AU)
+
+    with dbguard.guard():
+        note = actions.raise_credit_note(obrien.organisation, obrien, Decimal("80.00")).credit_note
+    deliver(xero_sandbox, live_server, note.credit_note_id, "CREDITNOTE", "CREATE")
+    # New to the CRM, so in no cached list: the delivery costs no call, and marks the cached
+    # lists to ask Xero what changed at their next opening.
+    assert xero_sandbox.api_calls(AU) == calls
+    assert XeroChange.objects.count() == 0
+
+    page = open_tab(sso_user_client, org)
+    assert xero_sandbox.api_calls(AU) == calls + 1  # the credit notes that changed
+    assert recent_shown(page) == [raised_text(note)]
+    assert XeroChange.objects.get().kind == "credit_note"
+    total_now, remaining = sales_credit_notes(obrien)
+    assert total_now == total + note.total
+    assert by_testid(page, "xero-credit-notes") == f"AUD {total_now:,.2f}"
+    assert by_testid(page, "xero-credit-notes-remaining") == f"AUD {remaining:,.2f}"
+    assert recent_shown(open_tab(sso_user_client, org)) == [raised_text(note)]
+    assert xero_sandbox.api_calls(AU) == calls + 1
 
 
 def chart_rows(page: str) -> dict[str, tuple[str, str]]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from crm_xero.celery import app
 from linking import tasks
+from linking.models import XeroChange
 from linking.xero import budget, reads
 from linking.xero import cache as xero_cache
 from sandbox import dbguard, seed
@@ -186,6 +187,31 @@ def test_100_deliveries_naming_a_cached_contact_and_its_invoices_cost_a_few_xero
     assert figures_shown(fresh) == new_figures
     assert email_shown(fresh) == "payables@cityagency.example"
     assert xero_sandbox.api_calls(AU) == calls + user_calls + webhook_calls  # from the cache
+
+
+def test_a_flushed_credit_note_approved_in_xero_is_one_raised_change_at_no_extra_call(
+    sandbox_connection, sso_user_client, xero_sandbox, webhook_key, worker
+):
+    obrien = xero_contact("O'Brien Plumbing")
+    org = OrganizationFactory(name="O'Brien Plumbing")
+    link(org, sandbox_connection, obrien)
+    open_tab(sso_user_client, org)  # the baseline: the draft credit note among it
+    with dbguard.guard():
+        draft = XeroCreditNote.objects.get(contact=obrien, status="DRAFT")
+        XeroCreditNote.objects.filter(pk=draft.pk).update(
+            status="AUTHORISED", updated=timezone.now()
+        )
+    calls = xero_sandbox.api_calls(AU)
+
+    deliver([xero_event(AU, "CREDITNOTE", draft.credit_note_id)])
+    deliver([xero_event(AU, "CREDITNOTE", draft.credit_note_id)])  # Xero may resend
+    assert worker.run_due() == 1
+
+    assert xero_sandbox.api_calls(AU) == calls + 1  # the credit note by id, once for both
+    change = XeroChange.objects.get()
+    assert (change.kind, change.number) == ("credit_note", draft.number)
+    open_tab(sso_user_client, org)
+    assert XeroChange.objects.count() == 1 and xero_sandbox.api_calls(AU) == calls + 1
 
 
 def test_credit_note_events_of_a_cached_list_are_flushed_with_the_invoices_one_call_each(
