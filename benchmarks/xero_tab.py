@@ -106,12 +106,12 @@ class Run:
 
 
 def ms(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds * 1000:,.0f} ms"
+    return "n/a" if seconds is None else f"{seconds * 1000:,.0f} ms"
 
 
 def mb(size: float | None) -> str:
     if size is None:
-        return "–"
+        return "n/a"
     return f"{size / 1e6:,.1f} MB" if abs(size) >= 1e6 else f"{size / 1e3:,.0f} kB"
 
 
@@ -263,7 +263,7 @@ class Bench:
         self._connect()
         self.records = {
             n: self.link(xero_id, f"Bench Customer {n:,}") for n, xero_id in self.sizes.items()
-        }  # noqa: E501
+        }
         self.web: Web | None = None
 
     def _connect(self) -> None:
@@ -550,6 +550,10 @@ def yes(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
 
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:,.1f}x" if a and b else ""
+
+
 def sizes_table(results: dict[int, SizeResult], sides: tuple[str, ...]) -> str:
     head = (
         "| Invoices | Measure | Lean | Starter app | This project | Floor | Lean ÷ project "
@@ -558,128 +562,129 @@ def sizes_table(results: dict[int, SizeResult], sides: tuple[str, ...]) -> str:
     lines = [head, "|---|---|---|---|---|---|---|---|---|---|"]
     small = min(results)
     small_warm = results[small].sides.get("project", {}).get("warm")
-
-    def ratio(a: float | None, b: float | None) -> str:
-        return f"{a / b:,.1f}x" if a and b else ""
-
     for n, result in results.items():
-        got = {side: result.sides.get(side, {}) for side in SIDES}
-        p, pages = got["project"], math.ceil(n / PAGE)
-        known_rounds = math.ceil((pages + 1) / CONCURRENT)
+        lines += size_rows(n, result, small, small_warm)
+    return "\n".join(lines)
 
-        def base(side: str, key: str, q: float) -> float | None:
-            if "skipped" in got[side]:
-                return None
-            run = got[side].get(key) or got[side].get("cold")
-            return run.p(q) if run else None
 
-        def skipped(side: str, shown: str) -> str:
-            calls = got[side].get("skipped")
-            return f"not run: {calls} calls, over Xero's 60 a minute" if calls else shown
+def size_rows(n: int, result: SizeResult, small: int, small_warm: Run | None) -> list[str]:
+    """The table's rows for one customer size."""
+    lines: list[str] = []
+    got = {side: result.sides.get(side, {}) for side in SIDES}
+    p, pages = got["project"], math.ceil(n / PAGE)
+    known_rounds = math.ceil((pages + 1) / CONCURRENT)
 
-        def row(measure, lean, starter, ours, floor="", target="", met="", ratios=None):
-            a, b = ratios or ("", "")
-            lines.append(
-                f"| {n:,} | {measure} | {skipped('lean', lean)} | {skipped('starter', starter)} "
-                f"| {ours} | {floor} | {a} | {b} | {target} | {met} |"
-            )
+    def base(side: str, key: str, q: float) -> float | None:
+        if "skipped" in got[side]:
+            return None
+        run = got[side].get(key) or got[side].get("cold")
+        return run.p(q) if run else None
 
-        def calls(side: str, key: str = "cold") -> str:
-            run = got[side].get(key)
-            return f"{run.most('calls')} in {rounds(run.most('rounds'))}" if run else "–"
+    def skipped(side: str, shown: str) -> str:
+        calls = got[side].get("skipped")
+        return f"not run: {calls} calls, over Xero's 60 a minute" if calls else shown
 
-        row(
-            "Xero calls, cold (first open, nothing cached)",
-            calls("lean"),
-            calls("starter"),
-            calls("project"),
-            f"{pages + 1} in {rounds(known_rounds)} (count known)",
+    def row(measure, lean, starter, ours, floor="", target="", met="", ratios=None):
+        a, b = ratios or ("", "")
+        lines.append(
+            f"| {n:,} | {measure} | {skipped('lean', lean)} | {skipped('starter', starter)} "
+            f"| {ours} | {floor} | {a} | {b} | {target} | {met} |"
         )
-        target, met = "", ""
-        if n == 30_000 and p.get("refresh"):
-            target, met = "≤ 7 rounds", yes(p["refresh"].most("rounds") <= 7)
-        row(
-            "Xero calls, Refresh of a known customer",
-            "as cold",
-            "as cold",
-            calls("project", "refresh"),
-            f"{pages + 1} in {rounds(known_rounds)}",
-            target,
-            met,
-        )
-        for key, label in (("cold", "cold (first open)"), ("refresh", "Refresh (known customer)")):
-            run = p.get(key)
-            for q, qn in ((0.5, "p50"), (0.95, "p95")):
-                ours = run.p(q) if run else None
-                target, met = "", ""
-                if key == "refresh" and n == 3_000 and qn == "p50" and ours:
-                    target = f"≤ 1.5 × page RT = {ms(1.5 * results[n].page_rt)}"
-                    met = yes(ours <= 1.5 * results[n].page_rt)
-                a, b = base("lean", "cold", q), base("starter", "cold", q)
-                row(
-                    f"Render, {label} {qn} (n = {run.n if run else 0})",
-                    ms(a) if key == "cold" else "as cold",
-                    ms(b) if key == "cold" else "as cold",
-                    ms(ours),
-                    f"{ms(result.page_rt)} (one page RT)" if qn == "p50" else "",
-                    target,
-                    met,
-                    (ratio(a, ours), ratio(b, ours)),
-                )
-        warm, floor = p.get("warm"), p.get("floor")
+
+    def calls(side: str, key: str = "cold") -> str:
+        run = got[side].get(key)
+        return f"{run.most('calls')} in {rounds(run.most('rounds'))}" if run else "n/a"
+
+    row(
+        "Xero calls, cold (first open, nothing cached)",
+        calls("lean"),
+        calls("starter"),
+        calls("project"),
+        f"{pages + 1} in {rounds(known_rounds)} (count known)",
+    )
+    target, met = "", ""
+    if n == 30_000 and p.get("refresh"):
+        target, met = "≤ 7 rounds", yes(p["refresh"].most("rounds") <= 7)
+    row(
+        "Xero calls, Refresh of a known customer",
+        "as cold",
+        "as cold",
+        calls("project", "refresh"),
+        f"{pages + 1} in {rounds(known_rounds)}",
+        target,
+        met,
+    )
+    for key, label in (("cold", "cold (first open)"), ("refresh", "Refresh (known customer)")):
+        run = p.get(key)
         for q, qn in ((0.5, "p50"), (0.95, "p95")):
-            ours = warm.p(q) if warm else None
+            ours = run.p(q) if run else None
             target, met = "", ""
-            if qn == "p95" and ours is not None:
-                target, met = "≤ 50 ms", yes(ours <= 0.050)
-                if n != small and small_warm:
-                    limit = 2 * small_warm.p(0.95)
-                    target += f" and ≤ 2 × {small:,}'s = {ms(limit)}"
-                    met = yes(ours <= 0.050 and ours <= limit)
+            if key == "refresh" and n == 3_000 and qn == "p50" and ours:
+                target = f"≤ 1.5 x page RT = {ms(1.5 * result.page_rt)}"
+                met = yes(ours <= 1.5 * result.page_rt)
             a, b = base("lean", "cold", q), base("starter", "cold", q)
             row(
-                f"Render, warm {qn} (n = {warm.n if warm else 0}, every worker, first renders in)",
-                f"{ms(a)} (no cache)",
-                f"{ms(b)} (no cache)",
+                f"Render, {label} {qn} (n = {run.n if run else 0})",
+                ms(a) if key == "cold" else "as cold",
+                ms(b) if key == "cold" else "as cold",
                 ms(ours),
-                f"{ms(floor.p(q, where=lambda s: not s.first))} (HTML from memory)"
-                if floor
-                else "",
+                f"{ms(result.page_rt)} (one page RT)" if qn == "p50" else "",
                 target,
                 met,
                 (ratio(a, ours), ratio(b, ours)),
             )
-        if warm:
-            firsts = [s.seconds for s in warm.samples if s.first]
-            row(
-                f"Render, warm: each worker's first ({len(firsts)} workers)",
-                "",
-                "",
-                " / ".join(ms(s) for s in firsts),
-            )
-            row("Xero calls per warm render (most)", "as cold", "as cold", str(warm.most("calls")))
-        written = p.get("after_write")
-        if written:
-            ours = written.p(0.5)
-            target, met = ("≤ 30 ms", yes(ours <= 0.030)) if n == 30_000 else ("", "")
-            row(
-                f"Render after a write, p50 (n = {written.n}: each worker's first)",
-                "",
-                "",
-                ms(ours),
-                "",
-                target,
-                met,
-            )
-        if "rss" in p:
-            row(
-                "Memory per web worker: RSS growth (median) · local copy (pickled)",
-                "",
-                "",
-                f"{mb(p['rss'])} · {mb(p.get('local_own'))}",
-            )
-            row("Redis bytes for this customer (MEMORY USAGE)", "", "", mb(p["redis"]))
-    return "\n".join(lines)
+    warm, floor = p.get("warm"), p.get("floor")
+    for q, qn in ((0.5, "p50"), (0.95, "p95")):
+        ours = warm.p(q) if warm else None
+        target, met = "", ""
+        if qn == "p95" and ours is not None:
+            target, met = "≤ 50 ms", yes(ours <= 0.050)
+            if n != small and small_warm:
+                limit = 2 * small_warm.p(0.95)
+                target += f" and ≤ 2 x {small:,}'s = {ms(limit)}"
+                met = yes(ours <= 0.050 and ours <= limit)
+        a, b = base("lean", "cold", q), base("starter", "cold", q)
+        row(
+            f"Render, warm {qn} (n = {warm.n if warm else 0}, every worker, first renders in)",
+            f"{ms(a)} (no cache)",
+            f"{ms(b)} (no cache)",
+            ms(ours),
+            f"{ms(floor.p(q, where=lambda s: not s.first))} (HTML from memory)" if floor else "",
+            target,
+            met,
+            (ratio(a, ours), ratio(b, ours)),
+        )
+    if warm:
+        firsts = [s.seconds for s in warm.samples if s.first]
+        row(
+            f"Render, warm: each worker's first ({len(firsts)} workers)",
+            "",
+            "",
+            " / ".join(ms(s) for s in firsts),
+        )
+        row("Xero calls per warm render (most)", "as cold", "as cold", str(warm.most("calls")))
+    written = p.get("after_write")
+    if written:
+        ours = written.p(0.5)
+        target, met = ("≤ 30 ms", yes(ours <= 0.030)) if n == 30_000 else ("", "")
+        row(
+            f"Render after a write, p50 (n = {written.n}: each worker's first)",
+            "",
+            "",
+            ms(ours),
+            "",
+            target,
+            met,
+        )
+    if "rss" in p:
+        row(
+            "Memory per web worker: RSS growth (median) · local copy (pickled)",
+            "",
+            "",
+            f"{mb(p['rss'])} · {mb(p.get('local_own'))}",
+        )
+        row("Redis bytes for this customer (MEMORY USAGE)", "", "", mb(p["redis"]))
+    return lines
 
 
 def database_url() -> str:
@@ -769,13 +774,14 @@ def main() -> None:
         db.creation.destroy_test_db(test_db, verbosity=0)
     wall = time.perf_counter() - began
     command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     parts = [
         "# Xero tab benchmark",
         "",
         f"Run {started_at:%Y-%m-%d %H:%M} UTC on {where}; took {wall / 60:,.1f} minutes.",
-        f"Database: {db.vendor}; cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}; "  # noqa: E501
-        f"gunicorn {WORKERS} workers and a Celery worker (concurrency 2) with DEBUG false behind an "
-        f"HTTPS proxy (X-Forwarded-Proto); sandbox latency {args.latency} ms per Accounting call; "
+        f"Database: {db.vendor}; cache: {backend}; gunicorn {WORKERS} workers and a Celery "
+        f"worker (concurrency 2) with DEBUG false behind an HTTPS proxy (X-Forwarded-Proto); "
+        f"sandbox latency {args.latency} ms per Accounting call; "
         f"`{command}`.",
         "",
         "## Customers by size",
