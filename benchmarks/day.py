@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 
 import requests
+from django import db
 
 DESIGNS = {
     "project": "This project as built (a stale open fetches at request time)",
@@ -66,6 +67,7 @@ class Open:
     seconds: float
     calls: int
     busy: bool
+    server: float
 
 
 @dataclass
@@ -77,8 +79,8 @@ class DayResult:
     deliveries: int = 0
     failed: int = 0  # opens that got no answer or not a 200
 
-    def p(self, q: float) -> float | None:
-        ordered = sorted(o.seconds for o in self.opens)
+    def p(self, q: float, *, server: bool = False) -> float | None:
+        ordered = sorted(o.server if server else o.seconds for o in self.opens)
         return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)] if ordered else None
 
 
@@ -171,6 +173,7 @@ def _day(bench, args: argparse.Namespace, customers: Customers, design: str) -> 
     def user(n: int) -> None:
         rng = random.Random(f"user:{n}")
         browser = bench.session()
+        db.connection.close()  # this thread's, opened to sign the browser in
         mean_think = args.hour_seconds / args.day_opens
         time.sleep(rng.uniform(0, mean_think))  # not all at nine sharp
         while time.monotonic() < end:
@@ -183,7 +186,9 @@ def _day(bench, args: argparse.Namespace, customers: Customers, design: str) -> 
                     result.failed += 1
             else:
                 with lock:
-                    result.opens.append(Open(at, sample.seconds, sample.calls, sample.busy))
+                    result.opens.append(
+                        Open(at, sample.seconds, sample.calls, sample.busy, sample.server)
+                    )
             time.sleep(rng.expovariate(1 / mean_think))
 
     threads = [threading.Thread(target=user, args=(n,)) for n in range(args.day_users)]
@@ -244,33 +249,39 @@ def _webhooks(bench, args, customers: Customers, result: DayResult, end: float) 
 def table(results: list[DayResult], args: argparse.Namespace) -> str:
     from benchmarks.xero_tab import ms, yes
 
-    scale = args.hour_seconds / 3600
+    latency = args.latency / 1000
     lines = [
         f"{args.day_users} users, {args.day_contacts:,} customers (Zipf(1)), "
         f"{args.day_opens:g} opens per user an hour, webhooks for "
-        f"{args.day_webhooks:.0%} of the invoices an hour, {args.day_hours:g} hours; "
-        f"1 simulated hour = {args.hour_seconds:g} s (TTL, KEEP and the minute budgets scaled "
-        f"with it: {', '.join(f'{k}={v}' for k, v in _scaled_env(args).items())}).",
+        f"{args.day_webhooks:.0%} of the invoices an hour, {args.day_hours:g} hours, starting "
+        f"with an empty cache; 1 simulated hour = {args.hour_seconds:g} s (TTL, KEEP and the "
+        f"minute budgets scaled with it: "
+        f"{', '.join(f'{k}={v}' for k, v in _scaled_env(args).items())}; the sandbox's minute "
+        f"limit {round(XERO_MINUTE * 3600 / args.hour_seconds):,}). Compressing time multiplies "
+        f"the opens a real second by {3600 / args.hour_seconds:,.0f} for the same 3 workers: "
+        f"the render times as browsers see them include waits for a free worker that a real "
+        f"day would not have; the times in the web process do not.",
         "",
-        "| Design | Opens | Opens with 0 Xero calls at request time | Opens that showed busy "
-        "| Failed requests | Render p50 | Render p95 | Xero calls an hour (at request time + "
-        "elsewhere) | Webhook events (deliveries) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Design | Opens | 0 Xero calls at request time (target ≥ 85 %) | Answered in the web "
+        f"process in < {ms(latency)} (no wait for Xero) | Showed busy (target 0) | Failed "
+        "requests | Render p50 / p95, browser | Render p50 / p95, in the web process | Xero "
+        "calls a simulated hour (at request time + elsewhere) | Webhook events (deliveries) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
-        opens = len(result.opens)
-        zero = sum(o.calls == 0 for o in result.opens)
+        opens = len(result.opens) or 1
+        zero = sum(o.calls == 0 for o in result.opens) / opens
+        quick = sum(o.server < latency for o in result.opens) / opens
         at_request = sum(o.calls for o in result.opens)
         hours = args.day_hours
-        share = zero / opens if opens else 0
         busy = sum(o.busy for o in result.opens)
         lines.append(
-            f"| {DESIGNS[result.design]} | {opens:,} | {share:.0%} "
-            f"(target ≥ 85 %: {yes(share >= 0.85)}) | {busy} (target 0: {yes(busy == 0)}) "
-            f"| {result.failed} | {ms(result.p(0.5))} | {ms(result.p(0.95))} "
+            f"| {DESIGNS[result.design]} | {len(result.opens):,} | {zero:.0%}: {yes(zero >= 0.85)} "
+            f"| {quick:.0%} | {busy}: {yes(busy == 0)} | {result.failed} "
+            f"| {ms(result.p(0.5))} / {ms(result.p(0.95))} "
+            f"| {ms(result.p(0.5, server=True))} / {ms(result.p(0.95, server=True))} "
             f"| {result.total_calls / hours:,.0f} ({at_request / hours:,.0f} + "
             f"{(result.total_calls - at_request) / hours:,.0f}) "
             f"| {result.events:,} ({result.deliveries:,}) |"
         )
-    del scale
     return "\n".join(lines)

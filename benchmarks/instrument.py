@@ -5,7 +5,8 @@ Installed by the benchmark's WSGI modules around an unchanged application:
   start and end; a gunicorn sync worker serves one request at a time, so the calls made while a
   request is served are that request's. Each response carries them in headers:
   `X-Bench-Xero-Calls` (calls made at request time), `X-Bench-Xero-Rounds` (the longest chain of
-  calls one after another: round trips on the critical path), `X-Bench-Pid` and `X-Bench-Rss`
+  calls one after another: round trips on the critical path), `X-Bench-Seconds` (time in the
+  application, without any wait for a free worker), `X-Bench-Pid` and `X-Bench-Rss`
   (the worker and its resident memory in bytes after the request);
 - `/bench/stats`: this worker's pid, RSS and the size of the seam's per-process copy of cached
   entries (pickled bytes), as JSON;
@@ -79,6 +80,7 @@ class Instrumented:
             ).encode()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
+        began = time.perf_counter()
         with _lock:
             first = len(_calls)
 
@@ -89,6 +91,7 @@ class Instrumented:
                 *headers,
                 ("X-Bench-Xero-Calls", str(len(made))),
                 ("X-Bench-Xero-Rounds", str(rounds(made))),
+                ("X-Bench-Seconds", f"{time.perf_counter() - began:.6f}"),
                 ("X-Bench-Pid", str(os.getpid())),
                 ("X-Bench-Rss", str(rss())),
             ]

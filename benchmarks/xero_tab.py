@@ -80,6 +80,7 @@ class Sample:
     rounds: int
     pid: str
     busy: bool
+    server: float = 0.0  # of `seconds`, in the web process (not waiting for a free worker)
     first: bool = False  # this worker's first render of the entry since it changed
 
 
@@ -183,13 +184,14 @@ def production_env(sandbox: Sandbox, **extra: str) -> dict[str, str]:
 
 
 class Sandbox(Process):
-    """`manage.py runsandbox` on a free port and the benchmark's database."""
+    """The sandbox (as `manage.py runsandbox` serves it: benchmarks/sandbox_server.py) on a free
+    port and the benchmark's database."""
 
     def __init__(self) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in app_env().items() if k != "REDIS_URL"}
-        command = [sys.executable, "manage.py", "runsandbox", f"127.0.0.1:{port}", "--noreload"]
+        command = [sys.executable, "benchmarks/sandbox_server.py", f"127.0.0.1:{port}"]
         super().__init__("the sandbox", command, env)
         self.wait_until(lambda: requests.get(f"{self.url}/sandbox/stats", timeout=5).ok)
 
@@ -198,7 +200,7 @@ class Sandbox(Process):
         return stats["requests"].get(tenant.lower(), 0)
 
     def reset_rate_limits(self) -> None:
-        requests.post(f"{self.url}/sandbox/", {"action": "reset_rate_limits"}, timeout=5)
+        requests.post(f"{self.url}/bench/reset-rate-limits", timeout=10).raise_for_status()
 
 
 class Web(Process):
@@ -369,6 +371,7 @@ class Bench:
             int(headers.get("X-Bench-Xero-Rounds", 0)),
             headers.get("X-Bench-Pid", ""),
             busy(answer.text),
+            float(headers.get("X-Bench-Seconds", 0)),
         )
 
     def worker_stats(self) -> dict[str, dict]:
