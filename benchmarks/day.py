@@ -45,16 +45,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     day = parser.add_argument_group("the realistic day")
     day.add_argument("--day-users", type=int, default=50)
     day.add_argument("--day-contacts", type=int, default=2_000)
-    day.add_argument("--day-hours", type=float, help="simulated hours (default 8; quick 1)")
-    day.add_argument("--hour-seconds", type=float, help="real seconds a simulated hour lasts")
+    day.add_argument("--day-hours", type=float, help="simulated hours (default 8; quick 0.5)")
+    day.add_argument("--hour-seconds", type=float, help="real seconds a simulated hour lasts (60)")
     day.add_argument("--day-opens", type=float, default=12, help="opens per user an hour")
     day.add_argument("--day-webhooks", type=float, default=0.02, help="invoices changed an hour")
     day.add_argument("--day-designs", default="project", help=f"of {', '.join(DESIGNS)}")
 
 
 def settle_arguments(args: argparse.Namespace) -> None:
-    args.day_hours = args.day_hours or (1 if args.quick else 8)
-    args.hour_seconds = args.hour_seconds or (30 if args.quick else 60)
+    args.day_hours = args.day_hours or (0.5 if args.quick else 8)
+    args.hour_seconds = args.hour_seconds or 60
     args.day_designs = tuple(d for d in args.day_designs.split(",") if d)
     unknown = set(args.day_designs) - set(DESIGNS)
     if unknown:
