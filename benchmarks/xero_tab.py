@@ -732,7 +732,6 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--latency", type=int, default=300, help="ms per sandbox Accounting call")
     parser.add_argument("--quick", action="store_true", help="a short run of every measure")
     parser.add_argument("--out", help="also write the report (Markdown) to this file")
-    parser.add_argument("--redis-url", help="Redis to use and empty (default: REDIS_URL)")
     parser.add_argument("--sizes", help="comma-separated invoice counts (default: all five)")
     parser.add_argument("--sides", default=",".join(SIDES), help="lean,starter,project")
     parser.add_argument("--cold", type=int, help="cold renders per size (default 20)")
@@ -758,9 +757,6 @@ def arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = arguments()
-    if args.redis_url:
-        settings.REDIS_URL = args.redis_url
-        settings.CACHES["default"]["LOCATION"] = args.redis_url
     if not settings.REDIS_URL:
         sys.exit(
             "The benchmark measures the production shape: set REDIS_URL (scripts/bench.sh does)."
