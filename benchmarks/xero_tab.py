@@ -133,7 +133,7 @@ class Process:
     def wait_until(self, ready: Callable[[], bool], within: float = 90) -> None:
         deadline = time.monotonic() + within
         while True:
-            with contextlib.suppress(requests.ConnectionError):
+            with contextlib.suppress(requests.RequestException):
                 if ready():
                     return
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -196,11 +196,11 @@ class Sandbox(Process):
         self.wait_until(lambda: requests.get(f"{self.url}/sandbox/stats", timeout=5).ok)
 
     def requests(self, tenant: str) -> int:
-        stats = requests.get(f"{self.url}/sandbox/stats", timeout=5).json()
+        stats = requests.get(f"{self.url}/sandbox/stats", timeout=60).json()
         return stats["requests"].get(tenant.lower(), 0)
 
     def reset_rate_limits(self) -> None:
-        requests.post(f"{self.url}/bench/reset-rate-limits", timeout=10).raise_for_status()
+        requests.post(f"{self.url}/bench/reset-rate-limits", timeout=60).raise_for_status()
 
 
 class Web(Process):
