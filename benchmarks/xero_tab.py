@@ -599,7 +599,9 @@ def size_rows(n: int, result: SizeResult, small: int, small_warm: Run | None) ->
 
     def skipped(side: str, shown: str) -> str:
         calls = got[side].get("skipped")
-        return f"not run: {calls} calls, over Xero's 60 a minute" if calls else shown
+        if not calls:
+            return shown
+        return f"not run: {calls} calls, over Xero's 60 a minute" if not lines else "n/a"
 
     def row(measure, lean, starter, ours, floor="", target="", met="", ratios=None):
         a, b = ratios or ("", "")
