@@ -137,6 +137,7 @@ class Process:
                 if ready():
                     return
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()  # nobody else holds it yet
                 raise RuntimeError(f"{self.name} did not start:\n{self.output()}")
             time.sleep(0.2)
 
