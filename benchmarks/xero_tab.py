@@ -265,7 +265,11 @@ class Bench:
         for name in ("XERO_SANDBOX_URL", "XERO_LOGIN_URL", "XERO_IDENTITY_URL", "XERO_API_URL",
                      "XERO_WEB_URL"):  # fmt: skip
             setattr(settings, name, self.sandbox.url)
-        self._connect()
+        try:
+            self._connect()
+        except BaseException:
+            self.sandbox.stop()
+            raise
         self.records = {
             n: self.link(xero_id, f"Bench Customer {n:,}") for n, xero_id in self.sizes.items()
         }
