@@ -21,6 +21,7 @@ format:
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-# Measure the Xero tab against the sandbox (300 ms a call) and print a table; BENCH_ARGS="--quick".
+# Measure the Xero tab against the sandbox (300 ms a call): five customer sizes, two baselines and a
+# realistic day; BENCH_ARGS="--quick" for a short run, BENCH_REDIS_URL for the Redis it empties.
 bench:
 	scripts/bench.sh $(BENCH_ARGS)
