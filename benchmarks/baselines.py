@@ -24,7 +24,7 @@ STARTER_PAGE_SIZE = 100  # Xero's default for a paged GET /Invoices
 
 def _install(fetch_invoices) -> None:
     from linking import selectors
-    from linking.xero import budget
+    from linking.xero import budget, reads
     from linking.xero import client as xero
 
     def account(*, connection, contact_id, refresh=False):
@@ -33,7 +33,11 @@ def _install(fetch_invoices) -> None:
         return selectors.Account(contact, invoices, timezone.now(), None)
 
     selectors.contact_account = account
-    xero.parallel = lambda calls, **_: [call() for call in calls]  # one after another
+
+    def one_after_another(calls, **_):
+        return [call() for call in calls]
+
+    xero.parallel = reads.parallel = one_after_another  # each module's own name for fanout's
     budget.call = lambda tenant_id: contextlib.nullcontext()  # only Xero's limits
 
 
@@ -49,9 +53,11 @@ def install_lean() -> None:
 def install_starter() -> None:
     """The SDK's models at its default page size, sequentially, for the rest of this process."""
     from linking.xero import client as xero
+    from linking.xero import mappers
 
     def invoices(connection, contact_id):
         found, page = [], 1
+        api = xero._api_client({})
         while True:
             answer = xero._call(
                 connection,
@@ -63,7 +69,10 @@ def install_starter() -> None:
                 ),
             )
             batch = answer.invoices or []
-            found.extend(xero._invoice(invoice) for invoice in batch)
+            # The SDK's models, then back to the seam's type (as a starter app maps to its own).
+            found.extend(
+                mappers.invoice(api.sanitize_for_serialization(invoice)) for invoice in batch
+            )
             if len(batch) < STARTER_PAGE_SIZE:
                 return found
             page += 1
