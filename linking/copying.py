@@ -229,7 +229,7 @@ def _address_from_xero(profile: RecordProfile, contact: Contact, plan: CopyPlan)
         plan.record_changes.update({fields[p]: v for p, v in theirs.items() if v})
         plan.copied.append(label)
         return
-    fill, kept = _address_plan(plan, theirs, ours, held_by="The CRM")
+    fill, kept = _address_plan(plan, theirs, ours, held_by="the CRM")
     if kept:
         plan.kept.append(kept.replace(" not copied:", f" of Xero's {label} not copied:", 1))
     if fill:

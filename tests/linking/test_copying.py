@@ -416,12 +416,28 @@ def test_a_postal_address_is_copied_when_xero_has_no_street_address():
     assert plan.copied == ["postal address"]
 
 
-def test_xeros_address_is_not_copied_onto_a_partly_filled_crm_address():
+def test_xeros_address_completes_a_partly_filled_crm_address_where_it_is_empty():
+    # Issue 14: the CRM holds only the country; Xero's street and city go into the empty parts.
     contact = xero_contact(
         first="Jane", last="Doe", addresses=(Address("STREET", ("1 Queen St",), "Auckland"),)
     )
     plan = plan_copy_from_xero(person(address=RecordAddress(country="New Zealand")), contact)
+    assert plan.record_changes == {"address_line1": "1 Queen St", "city": "Auckland"}
+    assert plan.copied == ["street 1 Queen St and city Auckland (from Xero's street address)"]
+    assert plan.kept == []
+
+
+def test_xeros_address_is_not_mixed_into_a_different_crm_address():
+    contact = xero_contact(
+        first="Jane", last="Doe", addresses=(Address("STREET", ("1 Queen St",), "Auckland"),)
+    )
+    plan = plan_copy_from_xero(person(address=RecordAddress(city="Wellington")), contact)
     assert plan.record_changes == {}
+    assert plan.kept == [
+        "Street and city of Xero's street address not copied: "
+        "the CRM already has an address (Wellington)."
+    ]
+    assert describe(plan, direction="from Xero") == "Nothing copied from Xero."
 
 
 def test_describe_says_exactly_what_was_copied_from_xero():
