@@ -212,7 +212,7 @@ def test_copy_to_xero_adds_the_organizations_contacts_up_to_xeros_five(
             ("LastName", last),
             ("EmailAddress", f"{first.lower()}@fivepeople.test"),
             ("IncludeInEmails", False),
-        )  # fmt: skip
+        )
     }
     assert changes(before, after) == added
     assert [after[f"ContactPersons.{i}.EmailAddress"] for i in range(5)] == [

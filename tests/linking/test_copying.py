@@ -658,4 +658,3 @@ def test_people_xero_already_has_are_not_added_again():
     plan = plan_copy_to_xero(organization(people=crm), contact)
     assert plan.draft.persons == (ContactPerson("Ann", "Lee", ""), ContactPerson("Bo", "Chen", ""))
     assert plan.copied == ["contact person Bo Chen"]
-
