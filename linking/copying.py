@@ -243,10 +243,9 @@ def _kept_field(plan: CopyPlan, label: str, ours: str, theirs: str, *, held_by: 
         plan.kept.append(f"{label} not copied: {held_by} already has {theirs}.")
 
 
-def _is_known(person: RecordPerson, contact: Contact) -> bool:
-    """The person is already the Xero contact's own person or one of its contact persons."""
-    own = ContactPerson(contact.first_name, contact.last_name, contact.email)
-    for held in (own, *contact.persons):
+def _is_known(person: RecordPerson, known: list[ContactPerson]) -> bool:
+    """The person is one of `known`: the same email, or the same name where one has no email."""
+    for held in known:
         if person.email and held.email and _same(person.email, held.email):
             return True
         if person.name and _same(person.name, held.name) and not (person.email and held.email):
@@ -259,7 +258,12 @@ def _persons_to_xero(
 ) -> tuple[ContactPerson, ...]:
     """Xero's contact persons exactly as they are, and the organization's CRM contacts it lacks,
     up to Xero's 5; or () when none is added."""
-    new = [p for p in profile.people if p.name and not _is_known(p, contact)]
+    known = [ContactPerson(contact.first_name, contact.last_name, contact.email), *contact.persons]
+    new: list[RecordPerson] = []
+    for person in profile.people:
+        if person.name and not _is_known(person, known):
+            new.append(person)  # once, however often the CRM has it
+            known.append(ContactPerson(person.first_name, person.last_name, person.email))
     room = max(0, XERO_MAX_PERSONS - len(contact.persons))
     added, left = new[:room], new[room:]
     for person in added:

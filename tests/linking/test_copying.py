@@ -654,6 +654,7 @@ def test_people_xero_already_has_are_not_added_again():
         RecordPerson("Patricia", "Main", "PAT@acme.example"),  # Xero's own person, by email
         RecordPerson("ann", "lee", "ann@acme.example"),  # one of its people, by name
         RecordPerson("Bo", "Chen", ""),
+        RecordPerson("Bo", "Chen", ""),  # twice in the CRM: added once
     )
     plan = plan_copy_to_xero(organization(people=crm), contact)
     assert plan.draft.persons == (ContactPerson("Ann", "Lee", ""), ContactPerson("Bo", "Chen", ""))
