@@ -116,7 +116,7 @@ def _folded(value: str) -> str:
 
 
 def _series(items: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
+    """Items joined for reading: a; a and b; a, b and c."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
