@@ -2,7 +2,7 @@
 
 Issue 14's organization: Xero holds its phone in parts (8905 9959, area code 07, country code
 61) and only "Hobart" of its street address; the CRM has the same phone, a full address and
-seven contacts. The copy completes the address around Hobart, adds five contact persons, names
+seven contacts, and another email. The copy completes the address around Hobart, adds five contact persons, names
 the two it could not add, and changes nothing else: the sandbox's row is compared field by field.
 """
 
@@ -40,6 +40,7 @@ def test_copy_details_to_xero_says_what_it_copied_and_what_it_could_not(
         "/Contacts",
         json={"Contacts": [{
             "Name": "Tasman Freight Pty Ltd",
+            "EmailAddress": "accounts@tasman.test",
             "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "8905 9959",
                         "PhoneAreaCode": "07", "PhoneCountryCode": "61"}],
             "Addresses": [{"AddressType": "STREET", "City": "Hobart"}],
@@ -47,7 +48,7 @@ def test_copy_details_to_xero_says_what_it_copied_and_what_it_could_not(
     )  # fmt: skip
     xero_id = answer.json()["Contacts"][0]["ContactID"]
     org = OrganizationFactory(
-        name="Tasman Freight", email="", phone="(07) 8905 9959", mobile="",
+        name="Tasman Freight", email="hello@tasman.test", phone="(07) 8905 9959", mobile="",
         address_line1="1 Test St", city="Hobart", region="TAS", postal_code="7000",
         country="Australia",
     )  # fmt: skip
@@ -71,7 +72,10 @@ def test_copy_details_to_xero_says_what_it_copied_and_what_it_could_not(
     expect(panel.get_by_test_id("xero-problem")).to_have_text(
         "2 people not added: Xero allows 5 contact persons (Flo Ford and Gus Green)."
     )
-    expect(panel.get_by_test_id("xero-kept")).to_have_count(0)
+    # Xero's own email stays, and the tab says so (Hobart, the same on both sides, is not news).
+    expect(panel.get_by_test_id("xero-kept")).to_have_text(
+        "Email not copied: Xero already has accounts@tasman.test."
+    )
     # Xero's phone is as it was, every part of it; the address reads whole.
     expect(described(panel, "Phones")).to_have_text("61 07 8905 9959 (default)")
     expect(described(panel, "Address")).to_contain_text("1 Test St")
