@@ -1,12 +1,15 @@
 """In the browser, against the sandbox: Copy details to Xero says exactly what it did.
 
 Issue 14's organization: Xero holds its phone in parts (8905 9959, area code 07, country code
-61) and only "Hobart" of its street address; the CRM has the same phone, a full address and
-seven contacts, and another email. The copy completes the address around Hobart, adds five contact persons, names
-the two it could not add, and changes nothing else: the sandbox's row is compared field by field.
+61) and only "Hobart" of its street address; the CRM has the same phone, a full address,
+seven contacts and another email. The copy completes the address around Hobart, adds five contact
+persons, names the two it could not add and the email it left alone, and changes nothing else:
+the sandbox's row is compared field by field.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +21,9 @@ from tests.factories import ContactFactory, OrganizationFactory
 from tests.xero_rows import changes, contact_row
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Written by the test run for review, never committed (var/ is ignored).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 # The contact tab's fixtures: the CRM connected to the sandbox, a signed-in SSO user, its API.
 connection = contact_tab.connection
@@ -80,6 +86,14 @@ def test_copy_details_to_xero_says_what_it_copied_and_what_it_could_not(
     expect(described(panel, "Phones")).to_have_text("61 07 8905 9959 (default)")
     expect(described(panel, "Address")).to_contain_text("1 Test St")
     expect(described(panel, "Address")).to_contain_text("Hobart TAS 7000")
+    persons = described(panel, "Contact persons")
+    expect(persons).to_contain_text("Ed Evans ed@tf.test")
+    assert persons.inner_text().splitlines() == [
+        f"{first} {last} {first.lower()}@tf.test" for first, last in PEOPLE[:5]
+    ]
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    panel.screenshot(path=SCREENSHOTS / "xero-copy-to-xero-messages.png")
 
     after = contact_row(xero_id)
     filled = {
