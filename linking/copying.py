@@ -156,17 +156,23 @@ def _disagree(ours: dict[str, str], theirs: dict[str, str]) -> bool:
 
 
 def _address_plan(
-    plan: CopyPlan, source: dict[str, str], target: dict[str, str], *, held_by: str
-) -> tuple[dict[str, str], str]:
-    """The parts of `source` to put into `target`'s empty parts, or none and the sentence that
-    says why, when `target` is another address (a part both hold differs)."""
-    if _disagree(source, target):
-        plan.gaps_left |= any(source[p] and not target[p] for p, _ in ADDRESS_PARTS)
-        left = [label for part, label in ADDRESS_PARTS
-                if source[part] and not _same(source[part], target[part])]  # fmt: skip
-        why = f"{held_by} already has an address ({_one_line(target)})"
-        return {}, f"{_series(left).capitalize()} not copied: {why}."
-    return {p: v for p, v in source.items() if v and not target[p]}, ""
+    plan: CopyPlan,
+    source: dict[str, str],
+    target: dict[str, str],
+    *,
+    held_by: str,
+    of: str = "",
+) -> dict[str, str]:
+    """The parts of `source` to put into `target`'s empty parts; none when `target` is another
+    address (a part both hold differs), and then `plan.kept` names the parts (`of` says whose)."""
+    if not _disagree(source, target):
+        return {p: v for p, v in source.items() if v and not target[p]}
+    plan.gaps_left |= any(source[p] and not target[p] for p, _ in ADDRESS_PARTS)
+    left = [label for part, label in ADDRESS_PARTS
+            if source[part] and not _same(source[part], target[part])]  # fmt: skip
+    why = f"{held_by} already has an address ({_one_line(target)})"
+    plan.kept.append(f"{_series(left).capitalize()}{of} not copied: {why}.")
+    return {}
 
 
 def _completed(address: Address, fill: dict[str, str]) -> Address:
@@ -209,9 +215,7 @@ def _address_to_xero(
         lines = tuple(line for line in (ours["line1"], ours["line2"]) if line)
         a = profile.address
         return (Address("STREET", lines, a.city, a.region, a.postal_code, a.country),)
-    fill, kept = _address_plan(plan, ours, _xero_parts(street), held_by="Xero")
-    if kept:
-        plan.kept.append(kept)
+    fill = _address_plan(plan, ours, _xero_parts(street), held_by="Xero")
     if not fill:
         return ()
     plan.copied.append(f"{_named_parts(fill)} (added to Xero's street address)")
@@ -219,6 +223,8 @@ def _address_to_xero(
 
 
 def _address_from_xero(profile: RecordProfile, contact: Contact, plan: CopyPlan) -> None:
+    """Xero's street (else postal) address into an empty CRM address, or its parts into the
+    empty parts of the same address."""
     source = _xero_street(contact)
     if source is None:
         return
@@ -229,9 +235,7 @@ def _address_from_xero(profile: RecordProfile, contact: Contact, plan: CopyPlan)
         plan.record_changes.update({fields[p]: v for p, v in theirs.items() if v})
         plan.copied.append(label)
         return
-    fill, kept = _address_plan(plan, theirs, ours, held_by="the CRM")
-    if kept:
-        plan.kept.append(kept.replace(" not copied:", f" of Xero's {label} not copied:", 1))
+    fill = _address_plan(plan, theirs, ours, held_by="the CRM", of=f" of Xero's {label}")
     if fill:
         plan.record_changes.update({fields[p]: v for p, v in fill.items()})
         plan.copied.append(f"{_named_parts(fill)} (from Xero's {label})")
