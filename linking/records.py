@@ -65,6 +65,19 @@ class RecordAddress:
 
 
 @dataclass(frozen=True)
+class RecordPerson:
+    """One of an organization's CRM contacts, as a Xero contact person would hold it."""
+
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+@dataclass(frozen=True)
 class RecordProfile:
     """What the CRM holds about an organization or a contact, in Xero's terms."""
 
@@ -76,13 +89,15 @@ class RecordProfile:
     website: str = ""  # an organization's
     phones: tuple[tuple[str, str], ...] = ()  # (field, number) for every CRM phone slot
     address: RecordAddress = RecordAddress()
+    people: tuple[RecordPerson, ...] = ()  # an organization's contacts, in the CRM's order
 
     def phone_label(self, field: str) -> str:
         return dict(PHONE_SLOTS[self.kind])[field]
 
 
-def record_profile(record: Party) -> RecordProfile:
-    """The record's name, email, website, phones and address."""
+def record_profile(record: Party, *, with_people: bool = False) -> RecordProfile:
+    """The record's name, email, website, phones and address (and, `with_people`, an
+    organization's contacts)."""
     kind = kind_of(record)
     if kind not in CONTACT_KINDS:
         raise ValueError(f"A {kind} has no contact details.")
@@ -100,9 +115,17 @@ def record_profile(record: Party) -> RecordProfile:
             address=address,
         )
     record = cast("Organization", record)
+    people = (
+        tuple(
+            RecordPerson(c.first_name.strip(), c.last_name.strip(), c.email.strip())
+            for c in record.contacts.all()
+        )
+        if with_people
+        else ()
+    )
     return RecordProfile(
         kind=kind, name=record.name.strip(), email=record.email.strip(), phones=phones,
-        address=address, website=record.website.strip(),
+        address=address, website=record.website.strip(), people=people,
     )  # fmt: skip
 
 

@@ -555,7 +555,8 @@ def xero_contact_create(
 
 
 def _copied(plan: CopyPlan) -> dict[str, object]:
-    return {"copied": plan.copied, "not_copied": plan.refused}
+    """The audit's account of a copy: what was copied, what not and why."""
+    return {"copied": plan.copied, "not_copied": plan.not_copied}
 
 
 def details_copy_to_xero(
@@ -565,7 +566,7 @@ def details_copy_to_xero(
     xero_contact = str(link.xero_id)
     with _audited(Action.COPY_TO_XERO, user, record, connection, xero_contact) as audit:
         contact = xero.get_contact(connection, xero_contact)
-        plan = plan_copy_to_xero(record_profile(record), contact)
+        plan = plan_copy_to_xero(record_profile(record, with_people=True), contact)
         if plan.draft is not None:
             digest = hashlib.sha256(repr(plan.draft).encode()).hexdigest()[:16]
             contact = xero.update_contact(

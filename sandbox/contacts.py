@@ -25,6 +25,8 @@ PHONE_TYPES = ("DEFAULT", "DDI", "FAX", "MOBILE")
 # https://developer.xero.com/documentation/api/accounting/types#addresses
 ADDRESS_TYPES = ("STREET", "POBOX")
 STATUSES = ("ACTIVE", "ARCHIVED")
+# Xero keeps up to 5 people on a contact (ContactPersons).
+MAX_CONTACT_PERSONS = 5
 PHONE_FIELDS = {"PhoneNumber": 50, "PhoneAreaCode": 10, "PhoneCountryCode": 20}
 ADDRESS_FIELDS = {
     "AddressLine1": 500,
@@ -229,7 +231,9 @@ def merge_typed(
     limits: Mapping[str, int],
     errors: list[str],
 ) -> list[dict[str, Any]]:
-    """Merge submitted Phones/Addresses into the current ones: one entry per type, last wins."""
+    """Submitted Phones/Addresses over the current ones, as Xero does on an update: a type not
+    submitted keeps its entry; a submitted entry replaces its type's entry whole (a part left
+    out, e.g. PhoneAreaCode, is emptied); the last entry of a type wins."""
     by_type = {entry[key]: dict(entry) for entry in current}
     if not isinstance(given, list):
         errors.append(f"{'Phones' if key == 'PhoneType' else 'Addresses'} must be a list.")
@@ -239,7 +243,7 @@ def merge_typed(
         if kind not in types:
             errors.append(f"{key} must be one of {', '.join(types)}.")
             continue
-        merged = by_type.get(kind, {key: kind})
+        merged: dict[str, Any] = {key: kind}
         for name, limit in limits.items():
             if name in entry:
                 try:
@@ -344,9 +348,12 @@ def _apply_collections(contact: Contact, data: Mapping[str, Any], errors: list[s
 
 
 def _persons(given: Any, errors: list[str]) -> list[dict[str, Any]]:
+    """The submitted ContactPersons, which replace the contact's whole list (at most 5)."""
     if not isinstance(given, list) or not all(isinstance(p, dict) for p in given):
         errors.append("ContactPersons is not valid.")
         return []
+    if len(given) > MAX_CONTACT_PERSONS:
+        errors.append(f"A contact can have at most {MAX_CONTACT_PERSONS} contact persons.")
     persons = []
     for person in given:
         entry = {k: _text(person.get(k)) for k in ("FirstName", "LastName", "EmailAddress")}

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linking import chart, figures, recent, selectors, services, tasks
-from linking.copying import describe
+from linking.copying import describe, describe_refusals
 from linking.forms import (
     InvoiceDraftForm,
     InvoiceLineFormSet,
@@ -152,14 +152,18 @@ def xero_unlink(request, record, kind, connection):
 
 
 def _copy(request, record, connection, copy, words: str) -> dict:
+    """What the tab says after a copy: what was copied (notice), what could not be (problem),
+    and what was left as the other side has it (kept, one line each)."""
     link = _link_or_404(record, connection)
     plan = copy(user=request.user, record=record, link=link, connection=connection)
-    said = {}
-    if plan.copied or not plan.refused:
-        # "Nothing to copy ... already has everything" would be untrue beside a refusal.
+    said: dict[str, object] = {}
+    refusals = describe_refusals(plan)
+    if plan.copied or not refusals:
         said["notice"] = describe(plan, direction=words)
-    if plan.refused:
-        said["problem"] = "Not copied: " + "; ".join(plan.refused) + "."
+    if refusals:
+        said["problem"] = refusals
+    if plan.kept:
+        said["kept"] = plan.kept
     return said
 
 

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
 
-VERSION = 2  # bump when a cached dataclass changes shape
+VERSION = 3  # bump when a cached dataclass changes shape (3: Phone in parts, persons)
 POLL = 0.02  # seconds between looks for another process's answer (and tries for the lock)
 FAILURE_MEMORY = 5  # seconds a failed fetch's error answers those who waited for it
 

@@ -42,10 +42,12 @@ from linking.xero.types import (
     Address,
     Contact,
     ContactDraft,
+    ContactPerson,
     CreditNote,
     Invoice,
     InvoiceDraft,
     Organisation,
+    Phone,
     RateLimits,
     Tenant,
     TokenSet,
@@ -362,16 +364,27 @@ def _sdk_contact(draft: ContactDraft) -> xm.Contact:
     if draft.email:
         kwargs["email_address"] = draft.email
     if draft.phones:
-        kwargs["phones"] = [
-            xm.Phone(phone_type=p.type, phone_number=p.number) for p in draft.phones
-        ]
+        kwargs["phones"] = [_sdk_phone(p) for p in draft.phones]
     if draft.addresses:
         kwargs["addresses"] = [_sdk_address(a) for a in draft.addresses]
+    if draft.persons:
+        kwargs["contact_persons"] = [_sdk_person(p) for p in draft.persons]
     return xm.Contact(**kwargs)
 
 
+# Every part as given (an empty one left out): a phone or address that Xero holds goes back to it
+# exactly as Xero gave it, whether Xero replaces or merges the entry of that type.
+def _sdk_phone(phone: Phone) -> xm.Phone:
+    return xm.Phone(
+        phone_type=phone.type,
+        phone_number=phone.number or None,
+        phone_area_code=phone.area_code or None,
+        phone_country_code=phone.country_code or None,
+    )
+
+
 def _sdk_address(address: Address) -> xm.Address:
-    lines = list(address.lines) + [None] * (4 - len(address.lines))
+    lines = [line or None for line in address.lines] + [None] * (4 - len(address.lines))
     return xm.Address(
         address_type=address.type,
         address_line1=lines[0],
@@ -382,6 +395,16 @@ def _sdk_address(address: Address) -> xm.Address:
         region=address.region or None,
         postal_code=address.postal_code or None,
         country=address.country or None,
+        attention_to=address.attention_to or None,
+    )
+
+
+def _sdk_person(person: ContactPerson) -> xm.ContactPerson:
+    return xm.ContactPerson(
+        first_name=person.first_name or None,
+        last_name=person.last_name or None,
+        email_address=person.email or None,
+        include_in_emails=person.include_in_emails,
     )
 
 

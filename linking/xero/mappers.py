@@ -16,6 +16,7 @@ from typing import Any
 from linking.xero.types import (
     Address,
     Contact,
+    ContactPerson,
     CreditNote,
     Invoice,
     LineItem,
@@ -56,21 +57,38 @@ def day(value: Any) -> date | None:
 
 
 def phone(data: Json) -> Phone | None:
-    """A phone, or None when it has no number (Xero lists every PhoneType, empty ones too)."""
-    parts = (data.get("PhoneCountryCode"), data.get("PhoneAreaCode"), data.get("PhoneNumber"))
-    number = " ".join(text(p) for p in parts if p)
-    return Phone(type=text(data.get("PhoneType")) or "DEFAULT", number=number) if number else None
+    """A phone in Xero's parts, or None when all are empty (Xero lists every PhoneType)."""
+    found = Phone(
+        type=text(data.get("PhoneType")) or "DEFAULT",
+        number=text(data.get("PhoneNumber")),
+        area_code=text(data.get("PhoneAreaCode")),
+        country_code=text(data.get("PhoneCountryCode")),
+    )
+    return None if found.is_empty else found
 
 
 def address(data: Json) -> Address:
-    lines = [data.get(f"AddressLine{n}") for n in (1, 2, 3, 4)]
+    """An address with its lines in place (AddressLine1..4, trailing empty ones left off)."""
+    lines = [text(data.get(f"AddressLine{n}")) for n in (1, 2, 3, 4)]
+    while lines and not lines[-1]:
+        lines.pop()
     return Address(
         type=text(data.get("AddressType")) or "STREET",
-        lines=tuple(text(line) for line in lines if line),
+        lines=tuple(lines),
         city=text(data.get("City")),
         region=text(data.get("Region")),
         postal_code=text(data.get("PostalCode")),
         country=text(data.get("Country")),
+        attention_to=text(data.get("AttentionTo")),
+    )
+
+
+def contact_person(data: Json) -> ContactPerson:
+    return ContactPerson(
+        first_name=text(data.get("FirstName")),
+        last_name=text(data.get("LastName")),
+        email=text(data.get("EmailAddress")),
+        include_in_emails=bool(data.get("IncludeInEmails")),
     )
 
 
@@ -89,6 +107,7 @@ def contact(data: Json) -> Contact:
         phones=tuple(p for p in phones if p),
         addresses=tuple(a for a in addresses if not a.is_empty),
         updated_at=timestamp(data.get("UpdatedDateUTC")),
+        persons=tuple(contact_person(p) for p in data.get("ContactPersons") or []),
     )
 
 

@@ -52,22 +52,54 @@ class RateLimits:
 
 @dataclass(frozen=True)
 class Phone:
+    """One of a contact's phones, in Xero's parts: PhoneNumber, PhoneAreaCode, PhoneCountryCode."""
+
     type: str  # DEFAULT, DDI, MOBILE or FAX
-    number: str
+    number: str  # PhoneNumber only: `display` is the whole number as people read it
+    area_code: str = ""
+    country_code: str = ""
+
+    @property
+    def display(self) -> str:
+        """The whole number as people read it, e.g. "61 07 8905 9959"."""
+        return " ".join(p for p in (self.country_code, self.area_code, self.number) if p)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.number or self.area_code or self.country_code)
 
 
 @dataclass(frozen=True)
 class Address:
     type: str  # STREET or POBOX
+    # AddressLine1..4 in place: an empty line before a filled one stays, so that what Xero holds
+    # can be sent back exactly as Xero gave it.
     lines: tuple[str, ...] = ()
     city: str = ""
     region: str = ""
     postal_code: str = ""
     country: str = ""
+    attention_to: str = ""
 
     @property
     def is_empty(self) -> bool:
-        return not any((*self.lines, self.city, self.region, self.postal_code, self.country))
+        return not any(
+            (*self.lines, self.city, self.region, self.postal_code, self.country, self.attention_to)
+        )
+
+
+@dataclass(frozen=True)
+class ContactPerson:
+    """One of a contact's people (ContactPersons[]): Xero keeps up to 5."""
+
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    include_in_emails: bool = False
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
 
 
 @dataclass(frozen=True)
@@ -83,6 +115,7 @@ class Contact:
     phones: tuple[Phone, ...] = ()
     addresses: tuple[Address, ...] = ()
     updated_at: datetime | None = None
+    persons: tuple[ContactPerson, ...] = ()  # ContactPersons (GET /Contacts/{id} only)
     # What a new sales invoice to the contact starts with (GET /Contacts/{id} only).
     defaults: ContactDefaults | None = None
 
@@ -101,6 +134,8 @@ class ContactDraft:
     email: str = ""
     phones: tuple[Phone, ...] = ()
     addresses: tuple[Address, ...] = ()
+    # Xero replaces the whole list of ContactPersons with the one sent: send all, or none.
+    persons: tuple[ContactPerson, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from linking.copying import describe, plan_copy_from_xero, plan_copy_to_xero
-from linking.records import RecordAddress, RecordProfile
-from linking.xero.types import Address, Contact, Phone
+from linking.copying import describe, describe_refusals, plan_copy_from_xero, plan_copy_to_xero
+from linking.records import RecordAddress, RecordPerson, RecordProfile
+from linking.xero.types import Address, Contact, ContactPerson, Phone
 
 XERO_ID = "8138a266-fb42-49b2-a104-014b7045753d"
 NO_ADDRESS = RecordAddress()
@@ -39,6 +39,7 @@ def organization(
     phone: str = "",
     mobile: str = "",
     address: RecordAddress = NO_ADDRESS,
+    people: tuple[RecordPerson, ...] = (),
 ) -> RecordProfile:
     """A CRM organization's profile."""
     return RecordProfile(
@@ -47,6 +48,7 @@ def organization(
         email=email,
         phones=(("phone", phone), ("mobile", mobile)),
         address=address,
+        people=people,
     )
 
 
@@ -58,6 +60,7 @@ def xero_contact(
     email: str = "",
     phones: tuple[Phone, ...] = (),
     addresses: tuple[Address, ...] = (),
+    persons: tuple[ContactPerson, ...] = (),
 ) -> Contact:
     return Contact(
         contact_id=XERO_ID,
@@ -67,6 +70,7 @@ def xero_contact(
         email=email,
         phones=phones,
         addresses=addresses,
+        persons=persons,
     )
 
 
@@ -416,12 +420,28 @@ def test_a_postal_address_is_copied_when_xero_has_no_street_address():
     assert plan.copied == ["postal address"]
 
 
-def test_xeros_address_is_not_copied_onto_a_partly_filled_crm_address():
+def test_xeros_address_completes_a_partly_filled_crm_address_where_it_is_empty():
+    # Issue 14: the CRM holds only the country; Xero's street and city go into the empty parts.
     contact = xero_contact(
         first="Jane", last="Doe", addresses=(Address("STREET", ("1 Queen St",), "Auckland"),)
     )
     plan = plan_copy_from_xero(person(address=RecordAddress(country="New Zealand")), contact)
+    assert plan.record_changes == {"address_line1": "1 Queen St", "city": "Auckland"}
+    assert plan.copied == ["street 1 Queen St and city Auckland (from Xero's street address)"]
+    assert plan.kept == []
+
+
+def test_xeros_address_is_not_mixed_into_a_different_crm_address():
+    contact = xero_contact(
+        first="Jane", last="Doe", addresses=(Address("STREET", ("1 Queen St",), "Auckland"),)
+    )
+    plan = plan_copy_from_xero(person(address=RecordAddress(city="Wellington")), contact)
     assert plan.record_changes == {}
+    assert plan.kept == [
+        "Street and city of Xero's street address not copied: "
+        "the CRM already has an address (Wellington)."
+    ]
+    assert describe(plan, direction="from Xero") == "Nothing copied from Xero."
 
 
 def test_describe_says_exactly_what_was_copied_from_xero():
@@ -454,3 +474,188 @@ def test_an_email_the_crm_cannot_hold_is_named_not_copied():
     plan = plan_copy_from_xero(person(), xero_contact(email="accounts@intranet"))
     assert "email" not in plan.record_changes
     assert plan.refused == ["Xero's email accounts@intranet: not an email address the CRM accepts"]
+
+
+# Issue 14: what Xero holds goes back exactly as Xero gave it, or not at all.
+
+ISSUE_PHONE = Phone("DEFAULT", "8905 9959", area_code="07", country_code="61")
+ISSUE_MOBILE = Phone("MOBILE", "412 345 678", country_code="61")
+HOBART = RecordAddress(
+    line1="1 Test St", city="Hobart", region="TAS", postal_code="7000", country="Australia"
+)
+
+
+def test_xeros_phones_go_back_with_every_part_beside_a_new_one():
+    contact = xero_contact(first="Jane", last="Doe", phones=(ISSUE_PHONE, ISSUE_MOBILE))
+    plan = plan_copy_to_xero(person(phone="07 8905 9959", mobile="03 6200 1111"), contact)
+    assert plan.copied == ["mobile 03 6200 1111 (as Xero's direct dial)"]
+    assert plan.draft.phones == (ISSUE_PHONE, ISSUE_MOBILE, Phone("DDI", "03 6200 1111"))
+
+
+def test_a_number_xero_holds_in_parts_is_the_same_number_written_whole():
+    contact = xero_contact(first="Jane", last="Doe", phones=(ISSUE_PHONE, ISSUE_MOBILE))
+    plan = plan_copy_to_xero(person(phone="+61 7 8905 9959", mobile="0412 345 678"), contact)
+    assert (plan.copied, plan.refused, plan.draft) == ([], [], None)
+
+
+def test_xeros_phone_is_copied_to_the_crm_whole():
+    contact = xero_contact(first="Jane", last="Doe", phones=(ISSUE_PHONE,))
+    plan = plan_copy_from_xero(person(), contact)
+    assert plan.record_changes == {"phone": "61 07 8905 9959"}
+    assert plan.copied == ["Xero's phone 61 07 8905 9959 (as phone)"]
+
+
+def test_a_phone_slot_holding_only_an_area_code_is_not_empty():
+    contact = xero_contact(first="Jane", last="Doe", phones=(Phone("DEFAULT", "", "07"),))
+    plan = plan_copy_to_xero(person(phone="09 555 0101"), contact)
+    assert plan.copied == ["phone 09 555 0101 (as Xero's mobile)"]
+    assert Phone("DEFAULT", "", "07") in plan.draft.phones
+
+
+def test_an_address_holding_only_hobart_is_completed_around_it():
+    street = Address("STREET", city="Hobart", attention_to="Front desk")
+    postal = Address("POBOX", ("", "PO Box 9"), "Hobart", postal_code="7001")
+    contact = xero_contact(first="Jane", last="Doe", addresses=(street, postal))
+    plan = plan_copy_to_xero(person(address=HOBART), contact)
+    assert plan.copied == [
+        "street 1 Test St, region TAS, postal code 7000 and country Australia "
+        "(added to Xero's street address)"
+    ]
+    assert plan.draft.addresses == (
+        Address("STREET", ("1 Test St",), "Hobart", "TAS", "7000", "Australia", "Front desk"),
+        postal,  # exactly as Xero gave it, its empty first line in place
+    )
+    assert describe(plan, direction="to Xero").startswith("Copied to Xero: street 1 Test St")
+
+
+def test_xeros_own_spelling_of_a_part_both_hold_stays():
+    contact = xero_contact(first="Jane", last="Doe", addresses=(Address("STREET", city="hobart"),))
+    plan = plan_copy_to_xero(person(address=HOBART), contact)
+    assert plan.draft.addresses[0].city == "hobart"
+    assert plan.kept == []
+
+
+def test_a_second_address_line_goes_into_xeros_empty_second_line_only():
+    contact = xero_contact(
+        first="Jane", last="Doe", addresses=(Address("STREET", ("1 Queen St",), "Auckland"),)
+    )
+    plan = plan_copy_to_xero(person(address=QUEEN_ST), contact)
+    assert plan.draft.addresses == (
+        Address("STREET", ("1 Queen St", "Level 2"), "Auckland", "Auckland", "1010", "New Zealand"),
+    )
+    assert plan.copied == [
+        "address line 2 Level 2, region Auckland, postal code 1010 and country New Zealand "
+        "(added to Xero's street address)"
+    ]
+
+
+def test_a_different_xero_address_is_left_alone_and_each_part_named():
+    contact = xero_contact(
+        first="Jane", last="Doe", addresses=(Address("STREET", ("9 Other Rd",), "Wellington"),)
+    )
+    plan = plan_copy_to_xero(person(address=QUEEN_ST), contact)
+    assert plan.draft is None
+    assert plan.kept == [
+        "Street, address line 2, city, region, postal code and country not copied: "
+        "Xero already has an address (9 Other Rd, Wellington)."
+    ]
+    assert describe(plan, direction="to Xero") == "Nothing copied to Xero."
+
+
+def test_a_xero_postal_address_is_named_when_the_address_is_not_copied():
+    contact = xero_contact(
+        first="Jane", last="Doe", addresses=(Address("POBOX", ("PO Box 5",), "Wellington"),)
+    )
+    plan = plan_copy_to_xero(person(address=QUEEN_ST), contact)
+    assert plan.kept == [
+        "Address not copied: Xero already has a postal address (PO Box 5, Wellington)."
+    ]
+
+
+def test_xeros_street_fills_the_empty_crm_street_and_says_so():
+    # Issue 14: the CRM's street was empty, Xero held "1 Test St": nothing copied, nothing said.
+    contact = xero_contact(
+        first="Jane", last="Doe", addresses=(Address("STREET", ("1 Test St",), "Hobart"),)
+    )
+    plan = plan_copy_from_xero(person(address=RecordAddress(city="Hobart")), contact)
+    assert plan.record_changes == {"address_line1": "1 Test St"}
+    assert describe(plan, direction="from Xero") == (
+        "Copied from Xero: street 1 Test St (from Xero's street address)."
+    )
+
+
+def test_values_each_side_holds_are_named_not_copied():
+    contact = xero_contact(first="Janet", last="Doe", email="accounts@doe.example")
+    plan = plan_copy_to_xero(person(email="jane@example.com"), contact)
+    assert plan.kept == [
+        "First name not copied: Xero already has Janet.",
+        "Email not copied: Xero already has accounts@doe.example.",
+    ]
+    # Every field in Xero is filled: that much is still true.
+    assert describe(plan, direction="to Xero") == (
+        "Nothing to copy to Xero: the other side already has everything."
+    )
+    back = plan_copy_from_xero(person(email="jane@example.com"), contact)
+    assert back.kept == [
+        "Xero's first name not copied: the CRM already has Jane.",
+        "Xero's email not copied: the CRM already has jane@example.com.",
+    ]
+
+
+def people(*names: str) -> tuple[RecordPerson, ...]:
+    return tuple(
+        RecordPerson(n.split()[0], n.split()[1], f"{n.split()[0].lower()}@acme.example")
+        for n in names
+    )
+
+
+def test_an_organizations_contacts_become_xero_contact_persons():
+    plan = plan_copy_to_xero(organization(people=people("Ann Lee", "Bo Chen")), xero_contact())
+    assert plan.draft.persons == (
+        ContactPerson("Ann", "Lee", "ann@acme.example"),
+        ContactPerson("Bo", "Chen", "bo@acme.example"),
+    )
+    assert plan.copied == [
+        "contact person Ann Lee (ann@acme.example)",
+        "contact person Bo Chen (bo@acme.example)",
+    ]
+
+
+def test_contact_persons_stop_at_xeros_five_and_the_rest_are_named():
+    held = (ContactPerson("Zed", "Young", "zed@acme.example", include_in_emails=True),)
+    everyone = people("Ann Lee", "Bo Chen", "Cy Diaz", "Di Evans", "Ed Fox", "Flo Gray", "Gus Hu")
+    plan = plan_copy_to_xero(organization(people=everyone), xero_contact(persons=held))
+    assert plan.draft.persons == (held[0], *(ContactPerson(p.first_name, p.last_name, p.email)
+                                             for p in everyone[:4]))  # fmt: skip
+    assert plan.not_added == [
+        "3 people not added: Xero allows 5 contact persons (Ed Fox, Flo Gray and Gus Hu)."
+    ]
+    assert describe_refusals(plan) == plan.not_added[0]
+
+
+def test_with_five_contact_persons_in_xero_nobody_is_added():
+    held = tuple(ContactPerson(p.first_name, p.last_name, p.email) for p in people(
+        "Ann Lee", "Bo Chen", "Cy Diaz", "Di Evans", "Ed Fox"))  # fmt: skip
+    plan = plan_copy_to_xero(organization(people=people("Flo Gray")), xero_contact(persons=held))
+    assert plan.draft is None
+    assert plan.not_added == ["1 person not added: Xero allows 5 contact persons (Flo Gray)."]
+    assert describe(plan, direction="to Xero") == "Nothing copied to Xero."
+
+
+def test_people_xero_already_has_are_not_added_again():
+    contact = xero_contact(
+        name="Acme",
+        first="Pat",
+        last="Main",
+        email="pat@acme.example",
+        persons=(ContactPerson("Ann", "Lee", ""),),
+    )
+    crm = (
+        RecordPerson("Patricia", "Main", "PAT@acme.example"),  # Xero's own person, by email
+        RecordPerson("ann", "lee", "ann@acme.example"),  # one of its people, by name
+        RecordPerson("Bo", "Chen", ""),
+        RecordPerson("Bo", "Chen", ""),  # twice in the CRM: added once
+    )
+    plan = plan_copy_to_xero(organization(people=crm), contact)
+    assert plan.draft.persons == (ContactPerson("Ann", "Lee", ""), ContactPerson("Bo", "Chen", ""))
+    assert plan.copied == ["contact person Bo Chen"]

@@ -50,14 +50,28 @@ def test_contacts_read_names_phones_addresses_and_their_update_time():
         )
         assert mine.status == (value(sdk.contact_status) or "ACTIVE")
         assert mine.updated_at == sdk.updated_date_utc
-        numbers = {p.type: p.number for p in mine.phones}
+        numbers = {p.type: p.display for p in mine.phones}
+        kept = {p.type: (p.country_code, p.area_code, p.number) for p in mine.phones}
         for phone in sdk.phones or []:
             parts = [phone.phone_country_code, phone.phone_area_code, phone.phone_number]
             if any(parts):
                 expected = " ".join(str(p) for p in parts if p)
                 assert numbers[value(phone.phone_type)] == expected
-        assert all(p.number for p in mine.phones)  # empty phone types are left out
+                # Each of Xero's parts is kept as Xero gave it, to be sent back unchanged.
+                assert kept[value(phone.phone_type)] == tuple(p or "" for p in parts)
+        assert all(p.display for p in mine.phones)  # empty phone types are left out
         assert all(not a.is_empty for a in mine.addresses)
+        for address in sdk.addresses or []:
+            lines = [address.address_line1, address.address_line2, address.address_line3,
+                     address.address_line4]  # fmt: skip
+            if any((*lines, address.city, address.attention_to)):
+                ours = next(a for a in mine.addresses if a.type == value(address.address_type))
+                assert list(ours.lines) == [line or "" for line in lines][: len(ours.lines)]
+                assert not any(lines[len(ours.lines) :])
+                assert (ours.city, ours.attention_to) == (
+                    address.city or "",
+                    address.attention_to or "",
+                )
     kat = contacts[0]
     assert (kat.first_name, kat.last_name) == ("Katherine", "Warren")
     assert any(a.city == "Palo Alto" for a in kat.addresses)

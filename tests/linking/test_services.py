@@ -377,7 +377,8 @@ def test_copy_to_xero_adds_only_what_xero_lacks_and_records_it(xero, connection,
             "mobile 021 555 0102 (as Xero's mobile)",
             "street address",
         ],
-        "not_copied": [],
+        # Xero's own first name stays, and the audit says so.
+        "not_copied": ["First name not copied: Xero already has Kathy."],
     }
 
 
@@ -391,7 +392,10 @@ def test_copy_to_xero_sends_nothing_when_xero_has_everything(xero, connection, s
     )
     assert not plan.changes_anything
     assert requests_to(xero, "POST", f"{CONTACTS}/{KAT_ID}") == []
-    assert AuditEntry.objects.get().changes == {"copied": [], "not_copied": []}
+    assert AuditEntry.objects.get().changes == {
+        "copied": [],
+        "not_copied": ["Email not copied: Xero already has accounts@clampett.com."],
+    }
 
 
 def test_copy_to_xero_records_a_number_with_nowhere_to_go(xero, connection, sso_user):
@@ -525,7 +529,10 @@ def test_copy_from_xero_with_nothing_new_does_not_save_the_record(xero, connecti
     assert plan.record_changes == {}
     person.refresh_from_db()
     assert person.updated_at == saved_at
-    assert AuditEntry.objects.get().changes == {"copied": [], "not_copied": []}
+    assert AuditEntry.objects.get().changes == {
+        "copied": [],
+        "not_copied": ["Xero's first name not copied: the CRM already has Katherine."],
+    }
 
 
 def test_copy_from_a_contact_gone_from_xero_changes_nothing_and_is_recorded(

@@ -211,6 +211,49 @@ def test_update_archive_and_phones(call) -> None:
     assert create_contact(call, Name="Phone Book Ltd")["ContactID"] != contact_id
 
 
+def test_an_updated_phone_or_address_replaces_that_types_entry_whole(call) -> None:
+    # As Xero does: a part left out of the entry sent (the area code here) is emptied; a type
+    # not sent keeps its entry. This is how issue 14's copy lost Xero's area and country codes.
+    made = create_contact(
+        call,
+        Name="Parts Replaced Ltd",
+        Phones=[
+            {"PhoneType": "DEFAULT", "PhoneNumber": "8905 9959", "PhoneAreaCode": "07",
+             "PhoneCountryCode": "61"},
+            {"PhoneType": "MOBILE", "PhoneNumber": "0400 000 000"},
+        ],
+        Addresses=[{"AddressType": "STREET", "AddressLine1": "1 Test St", "City": "Hobart",
+                    "AttentionTo": "Accounts"}],
+    )  # fmt: skip
+    moved = call(
+        "POST", f"/Contacts/{made['ContactID']}",
+        json={"Contacts": [{
+            "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "61 07 8905 9959"}],
+            "Addresses": [{"AddressType": "STREET", "City": "Hobart"}],
+        }]},
+    ).json()["Contacts"][0]  # fmt: skip
+    phones = {p["PhoneType"]: p for p in moved["Phones"]}
+    assert phones["DEFAULT"] == {
+        "PhoneType": "DEFAULT", "PhoneNumber": "61 07 8905 9959", "PhoneAreaCode": "",
+        "PhoneCountryCode": "",
+    }  # fmt: skip
+    assert phones["MOBILE"]["PhoneNumber"] == "0400 000 000"
+    street = next(a for a in moved["Addresses"] if a["AddressType"] == "STREET")
+    assert street == {"AddressType": "STREET", "City": "Hobart", "Region": "", "PostalCode": "",
+                      "Country": ""}  # fmt: skip
+
+
+def test_contact_persons_sent_replace_the_list_and_xero_keeps_five(call) -> None:
+    person = {"FirstName": "Ann", "LastName": "Lee", "EmailAddress": "ann@people.test"}
+    made = create_contact(call, Name="People Ltd", ContactPersons=[person])
+    path = f"/Contacts/{made['ContactID']}"
+    others = [{"FirstName": f"P{n}", "LastName": "Q"} for n in range(5)]
+    too_many = call("POST", path, json={"Contacts": [{"ContactPersons": [person, *others]}]})
+    assert messages(too_many) == ["A contact can have at most 5 contact persons."]
+    replaced = call("POST", path, json={"Contacts": [{"ContactPersons": others[:1]}]})
+    assert [p["FirstName"] for p in replaced.json()["Contacts"][0]["ContactPersons"]] == ["P0"]
+
+
 # ------------------------------------------------------------------------------------ invoices
 
 
