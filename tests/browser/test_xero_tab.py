@@ -21,6 +21,7 @@ from crm_xero.crm.models import Organization
 from linking.models import AuditEntry, XeroLink
 from sandbox import seed
 from sandbox.models import Contact as XeroContact
+from sandbox.models import CreditNote as XeroCreditNote
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
 from tests.browser.conftest import sso_sign_in
@@ -409,25 +410,28 @@ def test_the_figures_count_base_currency_items_by_status(signed_in, connection, 
 def test_show_filters_the_rows_and_next_pages_through_them(signed_in, connection, xero_sandbox):
     page = signed_in
     city = xero_contact(seed.BIG_CUSTOMER_NAME)
-    everything = newest_first(XeroInvoice.objects.filter(contact=city))
-    assert len(everything) == xero_sandbox.big_customer_invoices == 120
+    invoices = list(XeroInvoice.objects.filter(contact=city))
+    assert len(invoices) == xero_sandbox.big_customer_invoices == 120
+    # All lists the contact's credit notes beside its invoices and bills (issue 12).
+    everything = newest_first([*invoices, *XeroCreditNote.objects.filter(contact=city)])
+    listed = len(everything)
     org = OrganizationFactory(name="City Agency Holdings")
     link(org, connection, city)
 
     panel = open_xero_tab(page, org)
     items = panel.get_by_test_id("xero-item")
     pages = panel.get_by_role("navigation", name="Invoice pages")
-    expect(pages).to_contain_text(showing(1, 25, 120))
+    expect(pages).to_contain_text(showing(1, 25, listed))
     numbers_are(items, everything[:25])
     click(pages.get_by_role("button", name="Next"))
-    expect(pages).to_contain_text(showing(26, 50, 120))
+    expect(pages).to_contain_text(showing(26, 50, listed))
     numbers_are(items, everything[25:50])
     expect(pages.get_by_role("button", name="Previous")).to_be_visible()
 
     def shown(label: str, keep) -> list[XeroInvoice]:
         settled(page)
         panel.get_by_label("Show").select_option(label=label)
-        return [i for i in everything if keep(i)]
+        return [i for i in newest_first(invoices) if keep(i)]  # these list no credit notes
 
     paid = shown("Paid", lambda i: i.status == "PAID")
     expect(pages).to_contain_text(showing(1, 25, len(paid)))
@@ -447,23 +451,27 @@ def test_show_filters_the_rows_and_next_pages_through_them(signed_in, connection
     expect(pages).to_contain_text(showing(1, min(25, len(outstanding)), len(outstanding)))
     numbers_are(items, outstanding[:25])
 
-    shown("Invoices", lambda i: i.type == "ACCREC")
+    sales = shown("Invoices", lambda i: i.type == "ACCREC")
     expect(pages).to_contain_text(showing(1, 25, 120))
-    numbers_are(items, everything[:25])
+    numbers_are(items, sales[:25])
 
     shown("Bills", lambda i: i.type == "ACCPAY")
     expect(panel.get_by_test_id("xero-no-items")).to_have_text("No items to show for this contact.")
     expect(items).to_have_count(0)
 
     shown("All", lambda i: True)
-    expect(pages).to_contain_text(showing(1, 25, 120))
+    expect(pages).to_contain_text(showing(1, 25, listed))
 
 
 def test_view_links_open_the_invoice_bill_and_contact_in_xero(signed_in, connection, xero_sandbox):
     page = signed_in
     young = xero_contact("Young Bros Transport")
-    rows = newest_first(XeroInvoice.objects.filter(contact=young))
-    assert {i.type for i in rows} == {"ACCREC", "ACCPAY"}
+    invoices = list(XeroInvoice.objects.filter(contact=young))
+    assert {i.type for i in invoices} == {"ACCREC", "ACCPAY"}
+    # All lists its (purchase) credit notes beside its invoices and bills (issue 12).
+    notes = list(XeroCreditNote.objects.filter(contact=young))
+    assert notes
+    rows = newest_first([*invoices, *notes])
     org = OrganizationFactory(name="Young Brothers")
     link(org, connection, young)
 
@@ -471,22 +479,25 @@ def test_view_links_open_the_invoice_bill_and_contact_in_xero(signed_in, connect
     items = panel.get_by_test_id("xero-item")
     expect(items).to_have_count(len(rows))
     numbers_are(items, rows)
+    words = {"ACCREC": "Invoice", "ACCPAY": "Bill"}
     for row, invoice in zip(items.all(), rows, strict=True):
-        path = (
-            f"/AccountsPayable/Edit.aspx?InvoiceID={invoice.invoice_id}"
-            if invoice.type == "ACCPAY"
-            else f"/AccountsReceivable/View.aspx?InvoiceID={invoice.invoice_id}"
-        )
+        if isinstance(invoice, XeroCreditNote):
+            ledger = "AccountsReceivable" if invoice.type == "ACCRECCREDIT" else "AccountsPayable"
+            path = f"/{ledger}/ViewCreditNote.aspx?creditNoteID={invoice.credit_note_id}"
+        elif invoice.type == "ACCPAY":
+            path = f"/AccountsPayable/Edit.aspx?InvoiceID={invoice.invoice_id}"
+        else:
+            path = f"/AccountsReceivable/View.aspx?InvoiceID={invoice.invoice_id}"
         view = row.get_by_role("link", name=f"View {invoice.number} in Xero")
         expect(view).to_have_text("View")
         expect(view).to_have_attribute("target", "_blank")
         expect(view).to_have_attribute("href", deep_link(xero_sandbox, path))
-        expect(row).to_contain_text("Bill" if invoice.type == "ACCPAY" else "Invoice")
+        expect(row).to_contain_text(words.get(invoice.type, "Credit note"))
         expect(row).to_contain_text(STATUS_WORDS[invoice.status])
         expect(row).to_contain_text(money(invoice.total))
 
     for kind, title in (("ACCREC", "Invoice"), ("ACCPAY", "Bill")):
-        invoice = next(i for i in rows if i.type == kind)
+        invoice = next(i for i in invoices if i.type == kind)
         with page.context.expect_page() as opened:
             panel.get_by_role("link", name=f"View {invoice.number} in Xero").click()
         xero_page = opened.value
