@@ -23,6 +23,7 @@ from linking.views._common import (
     draft_notice,
     error_words,
     items_context,
+    pushed,
     refetch_when_allowed,
     tab_context,
 )
@@ -79,6 +80,8 @@ def _linked_view(request, link, connection, context, *, refresh=False):
             request,
             connection,
             account.invoices,
+            record=context["record"],
+            kind=context["kind"],
             updated_at=account.updated_at,
             problem=account.problem,
             today=today,
@@ -105,7 +108,7 @@ def _linked_view(request, link, connection, context, *, refresh=False):
         ),
         recent=recent.for_contact(connection, str(link.xero_id)),
     )
-    return render(request, "linking/tab_linked.html", context)
+    return pushed(request, render(request, "linking/tab_linked.html", context), context)
 
 
 @require_POST

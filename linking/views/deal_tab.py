@@ -25,6 +25,7 @@ from linking.views._common import (
     draft_notice,
     error_words,
     items_context,
+    pushed,
     refetch_when_allowed,
     tab_context,
 )
@@ -55,6 +56,8 @@ def deal_tab(request, record, kind, connection, *, refresh=False, **extra):
             request,
             connection,
             linked.items,
+            record=record,
+            kind=kind,
             updated_at=linked.updated_at,
             problem=linked.problem,
             today=today,
@@ -66,7 +69,7 @@ def deal_tab(request, record, kind, connection, *, refresh=False, **extra):
     if linked.problem is None:
         recent.items_seen(connection, linked.items)
     context["recent"] = recent.for_items(connection, ids)
-    return render(request, "linking/tab_deal.html", context)
+    return pushed(request, render(request, "linking/tab_deal.html", context), context)
 
 
 deal_answer = answered_in(deal_tab, deals=True)
