@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 
 from crm_xero import cache as shared_cache
+from crm_xero.quantities import plain as plain_quantity
 from linking import broker, figures, xero
 from linking.matching import Match, contact_matches, contact_search
 from linking.models import PendingXeroConsent, XeroConnection, XeroLink
@@ -221,13 +222,13 @@ class ListView:
             return value.strip() if isinstance(value, str) else ""
 
         show, sort, direction = one("show"), one("sort"), one("dir")
-        page, size = _whole(one("page")), _whole(one("size"))
+        size = _whole(one("size"))
         return cls(
             show=show if show in dict(shows) else cls.show,
             sort=sort if sort in dict(SORT_COLUMNS) else cls.sort,
             dir=direction if direction in ("asc", "desc") else cls.dir,
             q=" ".join(one("q").split())[:QUERY_MAX],
-            page=page if page and page >= 1 else 1,
+            page=page_number(one("page")),
             size=size if size in PAGE_SIZES else PAGE_SIZE,
         )
 
@@ -247,6 +248,12 @@ class ListView:
 
 def _whole(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def page_number(text: object, *, last: int | None = None) -> int:
+    """A page number from the URL: a whole number from 1 (to `last`), else 1."""
+    number = _whole(text.strip()) if isinstance(text, str) else None
+    return number if number and (last is None or number <= last) else 1
 
 
 def sort_items(
@@ -344,7 +351,8 @@ def item_url(connection: XeroConnection, item: Invoice | CreditNote) -> str:
 
 # Opportunities and projects: the invoices and bills linked to them.
 
-FIND_LIMIT = 100
+FIND_PAGE_SIZE = 100  # Xero's own page size for GET /Invoices
+FIND_PAGES = 1000  # a page number beyond this is page 1 (Xero would answer an empty page)
 
 
 def item_links(*, record: models.Model, connection: XeroConnection) -> list[XeroLink]:
@@ -382,6 +390,15 @@ def linked_items(
     )
 
 
+@dataclass(frozen=True)
+class FoundItems:
+    """A page of what Find… found: each item and whether the deal links it, and the pages."""
+
+    results: list[tuple[Invoice, bool]]
+    page: int
+    more: bool
+
+
 def find_items(
     *,
     connection: XeroConnection,
@@ -389,24 +406,28 @@ def find_items(
     text: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-) -> list[Invoice]:
+    page: int = 1,
+) -> xero.Found:
     """Sales invoices by invoice number, or bills by reference (Xero's InvoiceNumber on a bill).
 
-    Optionally within invoice dates; the first FIND_LIMIT results, newest first.
+    Optionally within invoice dates; newest first, a page of Xero's (FIND_PAGE_SIZE) at a time.
     """
     text = text.strip()
-    items = xero.find_invoices(
+    found = xero.find_invoices(
         connection,
         types=["ACCPAY" if bills else "ACCREC"],
         search_term=text,
         date_from=date_from,
         date_to=date_to,
-        limit=FIND_LIMIT,
+        page=page,
+        page_size=FIND_PAGE_SIZE,
     )
     if text:
-        # searchTerm also looks at the Reference; the person asked for the number.
-        items = [i for i in items if text.casefold() in i.number.casefold()]
-    return items
+        # searchTerm also looks at the Reference; the person asked for the number. Xero pages
+        # before this, so a page can hold fewer than FIND_PAGE_SIZE and still have a next one.
+        items = [i for i in found.items if text.casefold() in i.number.casefold()]
+        return replace(found, items=items)
+    return found
 
 
 def deal_default_contact(*, record: models.Model, connection: XeroConnection) -> XeroLink | None:
@@ -436,13 +457,24 @@ def items_found(
     text: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-) -> list[tuple[Invoice, bool]]:
-    """What Find… shows a deal (see `find_items`): each item, and whether the deal links it."""
+    page: int = 1,
+) -> FoundItems:
+    """What Find… shows a deal (see `find_items`): a page of items, each with whether the deal
+    links it."""
     found = find_items(
-        connection=connection, bills=bills, text=text, date_from=date_from, date_to=date_to
+        connection=connection,
+        bills=bills,
+        text=text,
+        date_from=date_from,
+        date_to=date_to,
+        page=page,
     )
     linked = {str(link.xero_id) for link in item_links(record=record, connection=connection)}
-    return [(item, item.invoice_id in linked) for item in found]
+    return FoundItems(
+        results=[(item, item.invoice_id in linked) for item in found.items],
+        page=found.page,
+        more=found.more,
+    )
 
 
 # A deal's invoice draft: what its form starts with.
@@ -455,7 +487,7 @@ def deal_invoice_lines(record: models.Model) -> list[dict]:
         lines = [
             {
                 "description": line.description,
-                "quantity": line.quantity,
+                "quantity": plain_quantity(line.quantity),  # "2", not "2.0000"
                 "unit_amount": line.unit_price,
                 "account_code": line.account_code,
             }

@@ -149,7 +149,7 @@ def list_controls(record, kind: str, view: selectors.ListView, page) -> dict:
         if numbers and numbers[-1] is not None and number - numbers[-1] > 1:
             numbers.append(None)  # a gap: "…"
         numbers.append(number)
-    query = view.query()
+    state = "&".join(filter(None, [TAB_PARAM, view.query()]))
     return {
         "view": view,
         "sorts": sorts,
@@ -159,11 +159,12 @@ def list_controls(record, kind: str, view: selectors.ListView, page) -> dict:
         "previous_url": get(page=page.number - 1) if page.has_previous() else "",
         "next_url": get(page=page.number + 1) if page.has_next() else "",
         "page_sizes": selectors.PAGE_SIZES,
-        "list_url": f"{record.get_absolute_url()}?{'tab=xero&' + query if query else 'tab=xero'}#xero",
+        "list_url": f"{record.get_absolute_url()}?{state}#xero",
     }
 
 
 LIST_HEADER = "X-Xero-List"
+TAB_PARAM = "tab=xero"  # the record page opens its Xero tab (static/js/app.js)
 
 
 def pushed(request, response: HttpResponse, context: dict) -> HttpResponse:
@@ -193,9 +194,7 @@ def items_context(
     Show filter, sorting, the text filter, and a page of rows (item, its page in Xero, its link
     on a deal); `today` is the organisation's."""
     by_id = {str(link.xero_id): link for link in links}
-    view, page = page_of(
-        request, items, today=today, credit_notes=credit_notes, shows=show_choices
-    )
+    view, page = page_of(request, items, today=today, credit_notes=credit_notes, shows=show_choices)
     return {
         "today": today,
         "summary": selectors.invoice_summary(

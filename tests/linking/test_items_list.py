@@ -17,8 +17,9 @@ from django.utils import timezone
 from linking import selectors
 from linking.selectors import ListView
 from linking.xero import Contact, CreditNote, Invoice
-from tests.factories import OrganizationFactory, XeroLinkFactory
-from tests.linking.conftest import make_connection
+from tests.factories import OpportunityFactory, OrganizationFactory, XeroLinkFactory
+from tests.linking.conftest import make_connection, requests_to
+from tests.xero_spec import example
 
 TODAY = date(2026, 12, 2)
 
@@ -79,8 +80,14 @@ def test_invalid_parameters_fall_back_to_their_defaults(query):
 
 def test_the_query_string_keeps_only_what_differs_from_the_default():
     chosen = ListView.from_query(
-        {"show": "overdue", "sort": "total", "dir": "asc", "q": "  INV  12 ", "page": "3",
-         "size": "100"}  # fmt: skip
+        {
+            "show": "overdue",
+            "sort": "total",
+            "dir": "asc",
+            "q": "  INV  12 ",
+            "page": "3",
+            "size": "100",
+        }
     )
     assert chosen == ListView("overdue", "total", "asc", "INV 12", 3, 100)
     assert chosen.query() == "show=overdue&sort=total&dir=asc&q=INV+12&page=3&size=100"
@@ -155,9 +162,7 @@ def test_filter_and_sort_apply_after_show():
 
 # ------------------------------------------------------------------------ the tab, in the URL
 
-MANY = [
-    invoice(f"INV-{n:04d}", total=f"{n}.00", days=n % 50, due_in=n % 7) for n in range(1, 131)
-]
+MANY = [invoice(f"INV-{n:04d}", total=f"{n}.00", days=n % 50, due_in=n % 7) for n in range(1, 131)]
 
 
 @pytest.fixture
@@ -187,7 +192,7 @@ def rows(page: str) -> list[str]:
 def test_sort_page_and_size_come_from_the_query(org_tab):
     page = org_tab("?sort=total&dir=desc&page=2&size=50").content.decode()
     assert rows(page) == [f"INV-{n:04d}" for n in range(80, 30, -1)]
-    assert "51–100 of 130" in page
+    assert "51\N{EN DASH}100 of 130" in page
     assert re.search(r'aria-sort="descending"><button[^>]*>Total', page)
     assert page.count("aria-sort=") == 1
     assert 'aria-current="page" data-testid="xero-current-page">2<' in page
@@ -202,7 +207,7 @@ def test_the_filter_box_narrows_the_list(org_tab):
 
 def test_a_page_past_the_last_is_the_last_page(org_tab):
     page = org_tab("?page=999&size=100").content.decode()
-    assert "101–130 of 130" in page
+    assert "101\N{EN DASH}130 of 130" in page
     assert len(rows(page)) == 30
 
 
@@ -250,3 +255,62 @@ def test_the_record_page_hands_its_query_to_the_tab(org_tab, sso_user_client):
     assert f'hx-get="/xero/tab/organization/{org.pk}/?sort=total&amp;page=3"' in page.decode()
     plain = sso_user_client.get(f"/organizations/{org.pk}/").content.decode()
     assert f'hx-get="/xero/tab/organization/{org.pk}/"' in plain
+
+
+# ----------------------------------------------------------------------- Find…, a page at a time
+
+
+def test_find_asks_xero_for_the_page_and_offers_the_next_and_previous(sso_user_client, xero):
+    make_connection()
+    deal = OpportunityFactory()
+    answer = {**example("getInvoices"), "pagination": {"page": 2, "pageSize": 100,
+              "pageCount": 3, "itemCount": 203}}  # fmt: skip
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(answer)
+    query = {"type": "invoices", "q": "INV-000", "date_from": "2026-01-01", "page": "2"}
+    page = sso_user_client.get(f"/xero/tab/opportunity/{deal.pk}/find", query).content.decode()
+    (asked,) = requests_to(xero, "GET", "/api.xro/2.0/Invoices")
+    assert (asked.args["page"], asked.args["pageSize"], asked.args["searchTerm"]) == (
+        "2",
+        "100",
+        "INV-000",
+    )
+    assert re.findall(r'data-testid="xero-find-result">\s*<td>([^<]+)<', page) == [
+        "INV-0001",
+        "INV-0002",
+        "INV-0003",
+    ]
+    find = f"/xero/tab/opportunity/{deal.pk}/find?type=invoices&amp;q=INV-000"
+    dates = "date_from=2026-01-01&amp;date_to="
+    assert f'hx-get="{find}&amp;{dates}&amp;page=1">Previous<' in page
+    assert f'hx-get="{find}&amp;{dates}&amp;page=3">Next<' in page
+    assert "Page 2: 3 results" in page
+    assert "Showing the first" not in page
+
+
+def test_finds_statuses_read_as_the_lists_say_them(sso_user_client, xero):
+    make_connection()
+    deal = OpportunityFactory()
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(
+        example("getInvoices")
+    )
+    page = sso_user_client.get(
+        f"/xero/tab/opportunity/{deal.pk}/find", {"type": "invoices", "q": ""}
+    ).content.decode()
+    cells = re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>([^<]+)</td>', page)
+    assert cells == ["Voided", "Paid", "Awaiting payment"]
+    assert ">Next<" not in page and ">Previous<" not in page  # one page (pageCount 1)
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "x", "1001", "99999999999999999999", "\x00"])
+def test_a_find_page_that_is_not_a_page_is_page_one(sso_user_client, xero, bad):
+    make_connection()
+    deal = OpportunityFactory()
+    xero.expect_request("/api.xro/2.0/Invoices", method="GET").respond_with_json(
+        example("getInvoices")
+    )
+    response = sso_user_client.get(
+        f"/xero/tab/opportunity/{deal.pk}/find", {"type": "bills", "q": "", "page": bad}
+    )
+    assert response.status_code == 200
+    (asked,) = requests_to(xero, "GET", "/api.xro/2.0/Invoices")
+    assert asked.args["page"] == "1"
