@@ -18,3 +18,8 @@ def plain(value: object) -> str:
         return str(value)
     text = f"{number:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """The same number with no trailing zeros, so that a form shows it as `plain` writes it."""
+    return Decimal(plain(value))

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 
 from crm_xero import cache as shared_cache
-from crm_xero.quantities import plain as plain_quantity
+from crm_xero.quantities import plain_decimal
 from linking import broker, figures, xero
 from linking.matching import Match, contact_matches, contact_search
 from linking.models import PendingXeroConsent, XeroConnection, XeroLink
@@ -487,7 +487,7 @@ def deal_invoice_lines(record: models.Model) -> list[dict]:
         lines = [
             {
                 "description": line.description,
-                "quantity": plain_quantity(line.quantity),  # "2", not "2.0000"
+                "quantity": plain_decimal(line.quantity),  # "2", not "2.0000"
                 "unit_amount": line.unit_price,
                 "account_code": line.account_code,
             }
