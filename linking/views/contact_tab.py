@@ -49,12 +49,16 @@ contact_answer = answered_in(contact_tab, deals=False)
 def _match_view(request, record, connection, context):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    context.update(
-        matches=selectors.contact_candidates(connection=connection, record=record, text=query),
-        query=query,
-        search_form=form if query else SearchForm(),
-        token=uuid.uuid4().hex,
-    )
+    context.update(query=query, search_form=form if query else SearchForm(), token=uuid.uuid4().hex)
+    try:
+        context["matches"] = selectors.contact_candidates(
+            connection=connection, record=record, text=query
+        )
+    except XeroError as exc:
+        if exc.reconnect:
+            raise  # nothing can be asked of Xero until an admin reconnects: the tab says so
+        # The search failed, not the tab: Search and New Xero Contact stay beside Try again.
+        context.update(matches=[], search_problem=error_words(exc))
     return render(request, "linking/tab_match.html", context)
 
 

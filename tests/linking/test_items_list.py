@@ -314,3 +314,38 @@ def test_a_find_page_that_is_not_a_page_is_page_one(sso_user_client, xero, bad):
     assert response.status_code == 200
     (asked,) = requests_to(xero, "GET", "/api.xro/2.0/Invoices")
     assert asked.args["page"] == "1"
+
+
+# ------------------------------------------------------------------ words: a failed search
+
+
+def test_a_failed_automatic_search_keeps_search_and_new_xero_contact(sso_user_client, xero):
+    make_connection()
+    org = OrganizationFactory(name="Basket Case")
+    xero.expect_request("/api.xro/2.0/Contacts", method="GET").respond_with_data(
+        "Internal error", status=500
+    )
+    response = sso_user_client.get(f"/xero/tab/organization/{org.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    alert = re.search(r'data-testid="xero-search-failed">(.*?)</div>', page, re.S).group(1)
+    words = " ".join(re.sub(r"<[^>]+>", " ", alert).split())
+    assert words.startswith(
+        "The search of Xero for this organization did not go through: Xero is unavailable"
+    )
+    assert "Xero: Xero" not in page
+    assert f'hx-get="/xero/tab/organization/{org.pk}/">Try again<' in page
+    assert 'id="xero-search-q"' in page and ">New Xero Contact<" in page
+    assert 'data-testid="xero-no-matches"' not in page  # not "no match": the search failed
+    assert 'data-testid="xero-error"' not in page
+
+
+def test_a_failed_search_for_a_text_tries_that_text_again(sso_user_client, xero):
+    make_connection()
+    org = OrganizationFactory(name="Basket Case")
+    xero.expect_request("/api.xro/2.0/Contacts", method="GET").respond_with_data("", status=503)
+    page = sso_user_client.get(f"/xero/tab/organization/{org.pk}/", {"q": "Bask & Co"})
+    text = page.content.decode()
+    assert "The search of Xero for “Bask &amp; Co” did not go through" in text
+    assert f'hx-get="/xero/tab/organization/{org.pk}/?q=Bask%20%26%20Co">Try again<' in text
+    assert 'value="Bask &amp; Co"' in text
