@@ -21,6 +21,7 @@ from crm_xero.crm.models import Organization
 from linking.models import AuditEntry, XeroLink
 from sandbox import seed
 from sandbox.models import Contact as XeroContact
+from sandbox.models import CreditNote as XeroCreditNote
 from sandbox.models import Invoice as XeroInvoice
 from sandbox.models import Organisation as XeroOrganisation
 from tests.browser.conftest import sso_sign_in
@@ -409,25 +410,30 @@ def test_the_figures_count_base_currency_items_by_status(signed_in, connection, 
 def test_show_filters_the_rows_and_next_pages_through_them(signed_in, connection, xero_sandbox):
     page = signed_in
     city = xero_contact(seed.BIG_CUSTOMER_NAME)
-    everything = newest_first(XeroInvoice.objects.filter(contact=city))
-    assert len(everything) == xero_sandbox.big_customer_invoices == 120
+    invoices = newest_first(XeroInvoice.objects.filter(contact=city))
+    assert len(invoices) == xero_sandbox.big_customer_invoices == 120
+    # Under All, the contact's credit notes are listed too (issue 12); the other Show choices
+    # below list invoices and bills only.
+    notes = list(XeroCreditNote.objects.filter(contact=city))
+    everything = newest_first([*invoices, *notes])
+    assert len(everything) == 120 + len(notes)
     org = OrganizationFactory(name="City Agency Holdings")
     link(org, connection, city)
 
     panel = open_xero_tab(page, org)
     items = panel.get_by_test_id("xero-item")
     pages = panel.get_by_role("navigation", name="Invoice pages")
-    expect(pages).to_contain_text(showing(1, 25, 120))
+    expect(pages).to_contain_text(showing(1, 25, len(everything)))
     numbers_are(items, everything[:25])
     click(pages.get_by_role("button", name="Next"))
-    expect(pages).to_contain_text(showing(26, 50, 120))
+    expect(pages).to_contain_text(showing(26, 50, len(everything)))
     numbers_are(items, everything[25:50])
     expect(pages.get_by_role("button", name="Previous")).to_be_visible()
 
     def shown(label: str, keep) -> list[XeroInvoice]:
         settled(page)
         panel.get_by_label("Show").select_option(label=label)
-        return [i for i in everything if keep(i)]
+        return [i for i in invoices if keep(i)]
 
     paid = shown("Paid", lambda i: i.status == "PAID")
     expect(pages).to_contain_text(showing(1, 25, len(paid)))
@@ -449,14 +455,14 @@ def test_show_filters_the_rows_and_next_pages_through_them(signed_in, connection
 
     shown("Invoices", lambda i: i.type == "ACCREC")
     expect(pages).to_contain_text(showing(1, 25, 120))
-    numbers_are(items, everything[:25])
+    numbers_are(items, invoices[:25])
 
     shown("Bills", lambda i: i.type == "ACCPAY")
     expect(panel.get_by_test_id("xero-no-items")).to_have_text("No items to show for this contact.")
     expect(items).to_have_count(0)
 
     shown("All", lambda i: True)
-    expect(pages).to_contain_text(showing(1, 25, 120))
+    expect(pages).to_contain_text(showing(1, 25, len(everything)))
 
 
 def test_view_links_open_the_invoice_bill_and_contact_in_xero(signed_in, connection, xero_sandbox):
@@ -469,7 +475,11 @@ def test_view_links_open_the_invoice_bill_and_contact_in_xero(signed_in, connect
 
     panel = open_xero_tab(page, org)
     items = panel.get_by_test_id("xero-item")
-    expect(items).to_have_count(len(rows))
+    # The contact's credit notes are listed too (issue 12); these are its invoices and bills.
+    notes = XeroCreditNote.objects.filter(contact=young)
+    expect(items).to_have_count(len(rows) + notes.count())
+    expect(items.filter(has_text="Credit note")).to_have_count(notes.count())
+    items = items.filter(has_not_text="Credit note")
     numbers_are(items, rows)
     for row, invoice in zip(items.all(), rows, strict=True):
         path = (
