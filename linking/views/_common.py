@@ -170,9 +170,13 @@ TAB_PARAM = "tab=xero"  # the record page opens its Xero tab (static/js/app.js)
 def pushed(request, response: HttpResponse, context: dict) -> HttpResponse:
     """A change of the items table's view (a request marked by its controls) is pushed into the
     browser's history as the record page's URL of the view, so Back, reload and a copied link
-    come back to it."""
-    if request.headers.get(LIST_HEADER) and context.get("list_url"):
-        response["HX-Push-Url"] = context["list_url"]
+    come back to it; the tab shown again after an action (a POST: Refresh, Link, Copy, ...)
+    puts the URL of what it shows in place of the current one."""
+    url = context.get("list_url")
+    if url and request.headers.get(LIST_HEADER):
+        response["HX-Push-Url"] = url
+    elif url and request.method == "POST":
+        response["HX-Replace-Url"] = url
     return response
 
 

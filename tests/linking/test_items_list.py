@@ -349,3 +349,13 @@ def test_a_failed_search_for_a_text_tries_that_text_again(sso_user_client, xero)
     assert "The search of Xero for “Bask &amp; Co” did not go through" in text
     assert f'hx-get="/xero/tab/organization/{org.pk}/?q=Bask%20%26%20Co">Try again<' in text
     assert 'value="Bask &amp; Co"' in text
+
+
+def test_refresh_keeps_the_view_and_an_action_puts_its_url_in_place(org_tab, sso_user_client):
+    org = org_tab.org
+    page = html.unescape(org_tab("?sort=total&page=2").content.decode())
+    assert f'hx-post="/xero/tab/organization/{org.pk}/refresh?sort=total&page=2"' in page
+    response = sso_user_client.post(f"/xero/tab/organization/{org.pk}/refresh?sort=total&page=2")
+    assert "26\N{EN DASH}50 of 130" in response.content.decode()
+    assert response["HX-Replace-Url"] == f"/organizations/{org.pk}/?tab=xero&sort=total&page=2#xero"
+    assert "HX-Push-Url" not in response
