@@ -359,3 +359,21 @@ def test_refresh_keeps_the_view_and_an_action_puts_its_url_in_place(org_tab, sso
     assert "26\N{EN DASH}50 of 130" in response.content.decode()
     assert response["HX-Replace-Url"] == f"/organizations/{org.pk}/?tab=xero&sort=total&page=2#xero"
     assert "HX-Push-Url" not in response
+
+
+def test_the_deal_tab_sorts_pages_and_pushes_the_deals_url(db, sso_user_client):
+    make_connection(tenant_name="Demo Company (AU)", base_currency="AUD")
+    deal = OpportunityFactory()
+    linked = selectors.DealItems(items=MANY[:60], missing=[], updated_at=timezone.now())
+    with mock.patch.object(selectors, "linked_items", autospec=True, return_value=linked):
+        response = sso_user_client.get(
+            f"/xero/tab/opportunity/{deal.pk}/?sort=number&dir=asc&page=2&show=credit_notes",
+            HTTP_X_XERO_LIST="1",
+        )
+    page = response.content.decode()
+    # Credit notes are not a Show choice on a deal: All, sorted by number, the second page.
+    assert rows(page) == [f"INV-{n:04d}" for n in range(26, 51)]
+    assert response["HX-Push-Url"] == (
+        f"/opportunities/{deal.pk}/?tab=xero&sort=number&dir=asc&page=2#xero"
+    )
+    assert re.search(r'aria-sort="ascending"><button[^>]*>Number / reference', page)
