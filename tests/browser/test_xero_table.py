@@ -17,6 +17,7 @@ from sandbox.models import Invoice as XeroInvoice
 from tests.browser import test_xero_tab as contact_tab
 from tests.browser.test_xero_tab import (
     click,
+    click_and_wait,
     link,
     money,
     open_xero_tab,
@@ -140,6 +141,10 @@ def test_a_big_customer_is_sorted_filtered_and_paged_with_back_and_reload(
     page.goto(copied)
     expect(pages).to_contain_text(showing(51, 75, len(everything)))
     expect(panel.get_by_label("Per page")).to_have_value("25")
+    # Refresh asks Xero again and keeps the view, and the URL.
+    click_and_wait(panel.get_by_role("button", name="Refresh"))
+    expect(pages).to_contain_text(showing(51, 75, len(everything)))
+    expect(page).to_have_url(re.compile(r"\?tab=xero&sort=total&page=3#xero$"))
 
 
 def test_an_amount_finds_the_invoices_of_that_total(signed_in, connection, xero_sandbox):
