@@ -5,19 +5,21 @@ The figures are pure functions over the seam's dataclasses, in Decimal.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from crm_xero import cache as shared_cache
+from crm_xero.quantities import plain_decimal
 from linking import broker, figures, xero
 from linking.matching import Match, contact_matches, contact_search
 from linking.models import PendingXeroConsent, XeroConnection, XeroLink
@@ -49,6 +51,19 @@ SHOW_CHOICES = (
     ("credit_notes", "Credit notes"),
 )
 PAGE_SIZE = 25
+PAGE_SIZES = (25, 50, 100)
+# The items table's sortable columns: (the URL's value, the header's words).
+SORT_COLUMNS = (
+    ("number", "Number / reference"),
+    ("date", "Date"),
+    ("due", "Due"),
+    ("status", "Status"),
+    ("total", "Total"),
+    ("amount_due", "Amount due"),
+)
+# Status sorts by where an item is in its life, not by the label's spelling.
+STATUS_ORDER = {status: n for n, status in enumerate(STATUS_LABELS)}
+QUERY_MAX = 100
 
 
 def contact_link_get(*, record: models.Model, connection: XeroConnection) -> XeroLink | None:
@@ -167,11 +182,14 @@ def filter_items(
     *,
     today: date | None = None,
     credit_notes: Sequence[CreditNote] = (),
+    ordered: bool = True,
 ) -> list[Invoice | CreditNote]:
-    """The items the "Show" filter asks for, newest first; credit notes under All and
-    Credit notes only. Overdue counts from `today` (the organisation's)."""
+    """The items the "Show" filter asks for, newest first (unordered when not `ordered`);
+    credit notes under All and Credit notes only. Overdue counts from `today` (the
+    organisation's)."""
     if show == "credit_notes":
-        return sorted(credit_notes, key=lambda i: (i.date or date.min, i.number), reverse=True)
+        notes: list[Invoice | CreditNote] = list(credit_notes)
+        return _newest_first(notes) if ordered else notes
     today = today or timezone.localdate()
     keep = {
         "invoices": lambda i: i.type == "ACCREC",
@@ -184,7 +202,130 @@ def filter_items(
     items: list[Invoice | CreditNote] = [i for i in invoices if keep(i)]
     if show == "all":
         items.extend(credit_notes)
+    return _newest_first(items) if ordered else items
+
+
+def _newest_first(items: list[Invoice | CreditNote]) -> list[Invoice | CreditNote]:
     return sorted(items, key=lambda i: (i.date or date.min, i.number), reverse=True)
+
+
+@dataclass(frozen=True)
+class ListView:
+    """What the items table shows: the Show filter, sort column and direction, the text filter,
+    the page and its size, as the URL has them (`from_query`: anything invalid is the default)."""
+
+    show: str = "all"
+    sort: str = "date"
+    dir: str = "desc"
+    q: str = ""
+    page: int = 1
+    size: int = PAGE_SIZE
+
+    @classmethod
+    def from_query(cls, params, *, shows=SHOW_CHOICES) -> ListView:
+        def one(name: str) -> str:
+            value = params.get(name, "")
+            return value.strip() if isinstance(value, str) else ""
+
+        show, sort, direction = one("show"), one("sort"), one("dir")
+        size = _whole(one("size"))
+        return cls(
+            show=show if show in dict(shows) else cls.show,
+            sort=sort if sort in dict(SORT_COLUMNS) else cls.sort,
+            dir=direction if direction in ("asc", "desc") else cls.dir,
+            q=" ".join(one("q").split())[:QUERY_MAX],
+            page=page_number(one("page")),
+            size=size if size in PAGE_SIZES else PAGE_SIZE,
+        )
+
+    def params(self, **changes) -> dict[str, str]:
+        """This view's query parameters (only those not at their default), with `changes`."""
+        view = replace(self, **changes)
+        defaults = ListView()
+        return {
+            name: str(getattr(view, name))
+            for name in ("show", "sort", "dir", "q", "page", "size")
+            if getattr(view, name) != getattr(defaults, name)
+        }
+
+    def query(self, **changes) -> str:
+        return urlencode(self.params(**changes))
+
+
+def _whole(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def page_number(text: object, *, last: int | None = None) -> int:
+    """A page number from the URL: a whole number from 1 (to `last`), else 1."""
+    number = _whole(text.strip()) if isinstance(text, str) else None
+    return number if number and (last is None or number <= last) else 1
+
+
+def sort_items(
+    items: list[Invoice | CreditNote], *, sort: str = "date", descending: bool = True
+) -> list[Invoice | CreditNote]:
+    """The items in one sort by a SORT_COLUMNS key, then by number; an item without the value
+    (no due date) comes last either way."""
+    value = _SORT_VALUES.get(sort, _SORT_VALUES["date"])
+    keyed = [(value(item), item) for item in items]
+    missing = [item for v, item in keyed if v is None]
+    present = [(v, item) for v, item in keyed if v is not None]
+    present.sort(key=lambda pair: (pair[0], pair[1].number), reverse=descending)
+    return [item for _, item in present] + missing
+
+
+def _natural(text: str) -> tuple:
+    """INV-9 before INV-10: digits compare as numbers."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))
+
+
+def amount_due_of(item: Invoice | CreditNote) -> Decimal:
+    """What the Amount due column shows: an invoice's amount due, a credit note's credit left."""
+    return item.remaining_credit if isinstance(item, CreditNote) else item.amount_due
+
+
+_SORT_VALUES = {
+    "number": lambda i: _natural(i.number or i.reference),
+    "date": lambda i: i.date,
+    "due": lambda i: getattr(i, "due_date", None),
+    "status": lambda i: STATUS_ORDER.get(i.status, len(STATUS_ORDER)),
+    "total": lambda i: i.total,
+    "amount_due": amount_due_of,
+}
+_AMOUNT = re.compile(r"[-+]?\d+(\.\d{0,2})?")
+
+
+def search_items(items: list[Invoice | CreditNote], text: str) -> list[Invoice | CreditNote]:
+    """The items whose number or reference contains the text (any case), or, when the text is
+    an amount ("1,234.50", "$1234.5", "1234"), whose total or amount due written with two
+    decimals begins with it: "1234.5" finds 1,234.50 and 1,234.56, "1,234.50" exactly 1,234.50."""
+    words = " ".join(text.split()).casefold()
+    if not words:
+        return items
+    amount = words.replace(",", "").replace(" ", "").lstrip("$")
+    amount = amount if _AMOUNT.fullmatch(amount) else ""
+
+    def found(item: Invoice | CreditNote) -> bool:
+        if words in item.number.casefold() or words in item.reference.casefold():
+            return True
+        return bool(amount) and any(
+            f"{money:.2f}".startswith(amount) for money in (item.total, amount_due_of(item))
+        )
+
+    return [item for item in items if found(item)]
+
+
+def list_items(
+    invoices: list[Invoice],
+    view: ListView,
+    *,
+    today: date | None = None,
+    credit_notes: list[CreditNote] = (),
+) -> list[Invoice | CreditNote]:
+    """The items table's rows before paging: the Show filter, the text filter, one sort."""
+    shown = filter_items(invoices, view.show, today=today, credit_notes=credit_notes, ordered=False)
+    return sort_items(search_items(shown, view.q), sort=view.sort, descending=view.dir == "desc")
 
 
 def xero_url(connection: XeroConnection, path: str) -> str:
@@ -216,7 +357,8 @@ def item_url(connection: XeroConnection, item: Invoice | CreditNote) -> str:
 
 # Opportunities and projects: the invoices and bills linked to them.
 
-FIND_LIMIT = 100
+FIND_PAGE_SIZE = 100  # Xero's own page size for GET /Invoices
+FIND_PAGES = 1000  # a page number beyond this is page 1 (Xero would answer an empty page)
 
 
 def item_links(*, record: models.Model, connection: XeroConnection) -> list[XeroLink]:
@@ -254,6 +396,15 @@ def linked_items(
     )
 
 
+@dataclass(frozen=True)
+class FoundItems:
+    """A page of what Find… found: each item and whether the deal links it, and the pages."""
+
+    results: list[tuple[Invoice, bool]]
+    page: int
+    more: bool
+
+
 def find_items(
     *,
     connection: XeroConnection,
@@ -261,24 +412,28 @@ def find_items(
     text: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-) -> list[Invoice]:
+    page: int = 1,
+) -> xero.Found:
     """Sales invoices by invoice number, or bills by reference (Xero's InvoiceNumber on a bill).
 
-    Optionally within invoice dates; the first FIND_LIMIT results, newest first.
+    Optionally within invoice dates; newest first, a page of Xero's (FIND_PAGE_SIZE) at a time.
     """
     text = text.strip()
-    items = xero.find_invoices(
+    found = xero.find_invoices(
         connection,
         types=["ACCPAY" if bills else "ACCREC"],
         search_term=text,
         date_from=date_from,
         date_to=date_to,
-        limit=FIND_LIMIT,
+        page=page,
+        page_size=FIND_PAGE_SIZE,
     )
     if text:
-        # searchTerm also looks at the Reference; the person asked for the number.
-        items = [i for i in items if text.casefold() in i.number.casefold()]
-    return items
+        # searchTerm also looks at the Reference; the person asked for the number. Xero pages
+        # before this, so a page can hold fewer than FIND_PAGE_SIZE and still have a next one.
+        items = [i for i in found.items if text.casefold() in i.number.casefold()]
+        return replace(found, items=items)
+    return found
 
 
 def deal_default_contact(*, record: Deal, connection: XeroConnection) -> XeroLink | None:
@@ -309,13 +464,24 @@ def items_found(
     text: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-) -> list[tuple[Invoice, bool]]:
-    """What Find… shows a deal (see `find_items`): each item, and whether the deal links it."""
+    page: int = 1,
+) -> FoundItems:
+    """What Find… shows a deal (see `find_items`): a page of items, each with whether the deal
+    links it."""
     found = find_items(
-        connection=connection, bills=bills, text=text, date_from=date_from, date_to=date_to
+        connection=connection,
+        bills=bills,
+        text=text,
+        date_from=date_from,
+        date_to=date_to,
+        page=page,
     )
     linked = {str(link.xero_id) for link in item_links(record=record, connection=connection)}
-    return [(item, item.invoice_id in linked) for item in found]
+    return FoundItems(
+        results=[(item, item.invoice_id in linked) for item in found.items],
+        page=found.page,
+        more=found.more,
+    )
 
 
 # A deal's invoice draft: what its form starts with.
@@ -329,7 +495,7 @@ def deal_invoice_lines(record: Deal) -> list[dict[str, object]]:
         lines: list[dict[str, object]] = [
             {
                 "description": line.description,
-                "quantity": line.quantity,
+                "quantity": plain_decimal(line.quantity),  # "2", not "2.0000"
                 "unit_amount": line.unit_price,
                 "account_code": line.account_code,
             }

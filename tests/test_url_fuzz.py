@@ -79,7 +79,7 @@ HOSTILE_SLUGS = ("nope", "organization-", "a" * 300, "_")
 # The query-string and form names the CRM's own views read: every GET or POST carries them all.
 OWN_GET = (
     "q", "sort", "page", "show", "link", "type", "contact_q", "date_from", "date_to",
-    "state", "code", "error", "next", "organization", "contact",
+    "state", "code", "error", "next", "organization", "contact", "dir", "size", "tab",
 )  # fmt: skip
 OWN_POST = (
     "q", "link", "xero_contact_id", "invoice_id", "tenant_id", "token", "contact_token",
@@ -368,6 +368,10 @@ def _probes(world: World, role_index: int) -> list[Probe]:
                 body = f"{_query(OWN_POST, OTHER_POST, turn + 1)}&{MANAGEMENT}".encode()
                 query = _query(OWN_GET[:4], (), turn + 2)
                 probes.append(Probe(pattern, "POST", f"{path}?{query}", body))
+            if valid and pattern.name == "linking:xero_tab":
+                # The tab's list filter (q) hides every row a hostile value does not match: the
+                # tab is opened plainly too, so that its data is seen (the check below).
+                probes.append(Probe(pattern, "GET", path))
     return probes
 
 

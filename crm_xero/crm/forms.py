@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from crm_xero.crm.models import Contact, Opportunity, OpportunityLineItem, Organization, Project
+from crm_xero.quantities import plain
 from crm_xero.search import SearchField
 
 ADDRESS_FIELDS = ["address_line1", "address_line2", "city", "region", "postal_code", "country"]
@@ -89,6 +90,11 @@ class OpportunityLineItemForm(forms.ModelForm):
     class Meta:
         model = OpportunityLineItem
         fields = ["description", "quantity", "unit_price", "account_code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:  # "2", not the column's "2.0000"
+            self.initial["quantity"] = plain(self.instance.quantity)
 
 
 LineItemFormSet = forms.inlineformset_factory(

@@ -87,6 +87,12 @@ class RecordDetailView(RecordMixin, generic.DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["xero_tab_url"] = reverse("linking:xero_tab", args=[self.kind, self.object.pk])
+        # The Xero tab's own view of its lists (show, sort, page, ...) rides in the page's URL
+        # (?tab=xero&...): handed to the tab as it is, which keeps what it understands.
+        tab_state = self.request.GET.copy()
+        tab_state.pop("tab", None)
+        if tab_state:
+            context["xero_tab_url"] += f"?{tab_state.urlencode()}"
         return context
 
 

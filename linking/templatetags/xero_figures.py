@@ -1,10 +1,10 @@
-"""Template filters for the Xero tab's rows: overdue days, part paid, credit notes."""
+"""Template filters for the Xero tab's rows: overdue days, part paid, credit notes, status."""
 
 from __future__ import annotations
 
 from django import template
 
-from linking import figures
+from linking import figures, selectors
 from linking.xero import CreditNote
 
 register = template.Library()
@@ -24,3 +24,9 @@ def part_paid(item) -> bool:
 @register.filter
 def is_credit_note(item) -> bool:
     return isinstance(item, CreditNote)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """Xero's status in the words the lists use ("Awaiting payment" for AUTHORISED)."""
+    return selectors.STATUS_LABELS.get(status, status.title() if isinstance(status, str) else "")

@@ -3,6 +3,7 @@ the context every fragment and both item lists are rendered with, and how an err
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import wraps
 
 from django.core.paginator import Paginator
@@ -109,12 +110,75 @@ def tab_context(record, kind: str, **more) -> dict:
     return {"record": record, "kind": kind, "tab_url": tab_url(kind, record), **more}
 
 
-def page_of(request, items, *, today=None, credit_notes=()):
-    show = request.GET.get("show", "all")
-    show = show if show in dict(selectors.SHOW_CHOICES) else "all"
-    listed = selectors.filter_items(items, show, today=today, credit_notes=credit_notes)
-    page = Paginator(listed, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    return show, page
+def page_of(request, items, *, today=None, credit_notes=(), shows=selectors.SHOW_CHOICES):
+    """The view the URL asks for (anything invalid is its default) and its page of items; a page
+    past the last is the last."""
+    view = selectors.ListView.from_query(request.GET, shows=shows)
+    listed = selectors.list_items(items, view, today=today, credit_notes=credit_notes)
+    page = Paginator(listed, view.size).get_page(view.page)
+    return replace(view, page=page.number), page
+
+
+# Page numbers shown around the current one in the pager (besides the first and the last).
+PAGER_SPREAD = 2
+
+
+def list_controls(record, kind: str, view: selectors.ListView, page) -> dict:
+    """The URLs of the table's sort buttons and pager (the tab's, with the view's state), and the
+    record page's URL of this view, pushed into the browser's history."""
+    url = tab_url(kind, record)
+
+    def get(**changes) -> str:
+        query = view.query(**changes)
+        return f"{url}?{query}" if query else url
+
+    sorts = {}
+    for key, _words in selectors.SORT_COLUMNS:
+        current = view.sort == key
+        # A first click sorts text and dates A→Z / oldest first, money largest first.
+        first = "desc" if key in ("total", "amount_due", "date", "due") else "asc"
+        then = ("asc" if view.dir == "desc" else "desc") if current else first
+        sorts[key] = {
+            "url": get(sort=key, dir=then, page=1),
+            "aria_sort": ("descending" if view.dir == "desc" else "ascending") if current else "",
+            "next": "descending" if then == "desc" else "ascending",
+        }
+    last = page.paginator.num_pages
+    around = range(max(1, page.number - PAGER_SPREAD), min(last, page.number + PAGER_SPREAD) + 1)
+    numbers: list[int | None] = []
+    for number in sorted({1, last, *around}):
+        if numbers and numbers[-1] is not None and number - numbers[-1] > 1:
+            numbers.append(None)  # a gap: "…"
+        numbers.append(number)
+    state = "&".join(filter(None, [TAB_PARAM, view.query()]))
+    return {
+        "view": view,
+        "sorts": sorts,
+        "pager": [(n, get(page=n) if n else "") for n in numbers],
+        "first_url": get(page=1),
+        "last_url": get(page=last),
+        "previous_url": get(page=page.number - 1) if page.has_previous() else "",
+        "next_url": get(page=page.number + 1) if page.has_next() else "",
+        "page_sizes": selectors.PAGE_SIZES,
+        "list_url": f"{record.get_absolute_url()}?{state}#xero",
+    }
+
+
+LIST_HEADER = "X-Xero-List"
+TAB_PARAM = "tab=xero"  # the record page opens its Xero tab (static/js/app.js)
+
+
+def pushed(request, response: HttpResponse, context: dict) -> HttpResponse:
+    """A change of the items table's view (a request marked by its controls) is pushed into the
+    browser's history as the record page's URL of the view, so Back, reload and a copied link
+    come back to it; the tab shown again after an action (a POST: Refresh, Link, Copy, ...)
+    puts the URL of what it shows in place of the current one."""
+    url = context.get("list_url")
+    if url and request.headers.get(LIST_HEADER):
+        response["HX-Push-Url"] = url
+    elif url and request.method == "POST":
+        response["HX-Replace-Url"] = url
+    return response
 
 
 def items_context(
@@ -122,6 +186,8 @@ def items_context(
     connection,
     items,
     *,
+    record,
+    kind: str,
     updated_at,
     problem,
     today,
@@ -130,17 +196,17 @@ def items_context(
     show_choices=selectors.SHOW_CHOICES,
 ) -> dict:
     """What both tabs show of a list of invoices and bills: the summary, how current it is, the
-    Show filter, and a page of rows (item, its page in Xero, its link on a deal); `today` is
-    the organisation's."""
+    Show filter, sorting, the text filter, and a page of rows (item, its page in Xero, its link
+    on a deal); `today` is the organisation's."""
     by_id: dict[str | None, XeroLink] = {str(link.xero_id): link for link in links}
-    show, page = page_of(request, items, today=today, credit_notes=credit_notes)
+    view, page = page_of(request, items, today=today, credit_notes=credit_notes, shows=show_choices)
     return {
         "today": today,
         "summary": selectors.invoice_summary(
             invoices=items, base_currency=connection.base_currency, today=timezone.localdate()
         ),
         "freshness": freshness(updated_at, problem),
-        "show": show,
+        "show": view.show,
         "show_choices": show_choices,
         "page": page,
         "rows": [
@@ -148,6 +214,7 @@ def items_context(
             for item in page.object_list
         ],
         "status_labels": selectors.STATUS_LABELS,
+        **list_controls(record, kind, view, page),
     }
 
 

@@ -23,6 +23,7 @@ from linking.views._common import (
     draft_notice,
     error_words,
     items_context,
+    pushed,
     refetch_when_allowed,
     tab_context,
 )
@@ -48,12 +49,16 @@ contact_answer = answered_in(contact_tab, deals=False)
 def _match_view(request, record, connection, context):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    context.update(
-        matches=selectors.contact_candidates(connection=connection, record=record, text=query),
-        query=query,
-        search_form=form if query else SearchForm(),
-        token=uuid.uuid4().hex,
-    )
+    context.update(query=query, search_form=form if query else SearchForm(), token=uuid.uuid4().hex)
+    try:
+        context["matches"] = selectors.contact_candidates(
+            connection=connection, record=record, text=query
+        )
+    except XeroError as exc:
+        if exc.reconnect:
+            raise  # nothing can be asked of Xero until an admin reconnects: the tab says so
+        # The search failed, not the tab: Search and New Xero Contact stay beside Try again.
+        context.update(matches=[], search_problem=error_words(exc))
     return render(request, "linking/tab_match.html", context)
 
 
@@ -79,6 +84,8 @@ def _linked_view(request, link, connection, context, *, refresh=False):
             request,
             connection,
             account.invoices,
+            record=context["record"],
+            kind=context["kind"],
             updated_at=account.updated_at,
             problem=account.problem,
             today=today,
@@ -105,7 +112,7 @@ def _linked_view(request, link, connection, context, *, refresh=False):
         ),
         recent=recent.for_contact(connection, str(link.xero_id)),
     )
-    return render(request, "linking/tab_linked.html", context)
+    return pushed(request, render(request, "linking/tab_linked.html", context), context)
 
 
 @require_POST

@@ -4,6 +4,7 @@ linking them, an invoice draft for the deal."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.http import Http404
 from django.shortcuts import render
@@ -25,6 +26,7 @@ from linking.views._common import (
     draft_notice,
     error_words,
     items_context,
+    pushed,
     refetch_when_allowed,
     tab_context,
 )
@@ -55,6 +57,8 @@ def deal_tab(request, record, kind, connection, *, refresh=False, **extra):
             request,
             connection,
             linked.items,
+            record=record,
+            kind=kind,
             updated_at=linked.updated_at,
             problem=linked.problem,
             today=today,
@@ -66,7 +70,7 @@ def deal_tab(request, record, kind, connection, *, refresh=False, **extra):
     if linked.problem is None:
         recent.items_seen(connection, linked.items)
     context["recent"] = recent.for_items(connection, ids)
-    return render(request, "linking/tab_deal.html", context)
+    return pushed(request, render(request, "linking/tab_deal.html", context), context)
 
 
 deal_answer = answered_in(deal_tab, deals=True)
@@ -81,19 +85,38 @@ def deal_find(request, record, kind, connection):
     context = tab_context(record, kind, form=form, bills=bills, searched=False)
     if form.is_bound and form.is_valid():
         try:
-            results = selectors.items_found(
+            found = selectors.items_found(
                 record=record,
                 connection=connection,
                 bills=bills,
                 text=form.cleaned_data["q"],
                 date_from=form.cleaned_data["date_from"],
                 date_to=form.cleaned_data["date_to"],
+                page=selectors.page_number(request.GET.get("page"), last=selectors.FIND_PAGES),
             )
         except XeroError as exc:
             context["problem"] = error_words(exc)
         else:
-            context.update(searched=True, results=results, limit=selectors.FIND_LIMIT)
+            context.update(
+                searched=True,
+                found=found,
+                results=found.results,
+                query=_find_query(form, bills=bills),
+            )
     return render(request, "linking/tab_deal_find.html", context)
+
+
+def _find_query(form: FindItemsForm, *, bills: bool) -> str:
+    """The search asked (without its page), for the Next and Previous of its results."""
+    data = form.cleaned_data
+    return urlencode(
+        {
+            "type": "bills" if bills else "invoices",
+            "q": data["q"],
+            "date_from": data["date_from"].isoformat() if data["date_from"] else "",
+            "date_to": data["date_to"].isoformat() if data["date_to"] else "",
+        }
+    )
 
 
 @require_POST

@@ -552,6 +552,67 @@ def list_invoices(
     max_pages: int | None = None,
 ) -> list[Invoice]:
     """Every invoice and bill that matches, all pages fetched (or the first `max_pages`)."""
+    kwargs = _invoice_query(
+        contact_ids=contact_ids,
+        types=types,
+        statuses=statuses,
+        numbers=numbers,
+        ids=ids,
+        date_from=date_from,
+        date_to=date_to,
+        search_term=search_term,
+        modified_since=modified_since,
+        summary_only=summary_only,
+        order=order,
+        page_size=page_size,
+    )
+    return _all_pages(connection, AccountingApi.get_invoices, "Invoices", max_pages, **kwargs)
+
+
+def invoice_page(
+    connection: XeroConnection,
+    *,
+    page: int,
+    types: Iterable[str] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search_term: str = "",
+    order: str = "Date DESC",
+    page_size: int = 100,
+) -> tuple[list[Invoice], bool]:
+    """One page of the invoices and bills that match, and whether Xero has more after it."""
+    # https://developer.xero.com/documentation/api/accounting/requests-and-responses#pagination
+    kwargs = _invoice_query(
+        types=types,
+        date_from=date_from,
+        date_to=date_to,
+        search_term=search_term,
+        order=order,
+        page_size=page_size,
+    )
+    data = _send(connection, AccountingApi.get_invoices, page=page, **kwargs) or {}
+    records = _mapped(mappers.invoice, data.get("Invoices"))
+    page_count = (data.get("pagination") or {}).get("pageCount")
+    more = page < page_count if isinstance(page_count, int) else len(records) >= page_size
+    return records, more
+
+
+def _invoice_query(
+    *,
+    contact_ids: Iterable[str] = (),
+    types: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    numbers: Iterable[str] = (),
+    ids: Iterable[str] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search_term: str = "",
+    modified_since: datetime | None = None,
+    summary_only: bool = True,
+    order: str = "Date DESC",
+    page_size: int = MAX_PAGE_SIZE,
+) -> dict[str, Any]:
+    """GET /Invoices's parameters (the SDK's names) for these filters."""
     kwargs: dict[str, Any] = {"order": order, "page_size": page_size}
     for name, values in (
         ("contact_i_ds", contact_ids),
@@ -569,8 +630,7 @@ def list_invoices(
         kwargs["if_modified_since"] = modified_since
     if summary_only:
         kwargs["summary_only"] = TRUE
-
-    return _all_pages(connection, AccountingApi.get_invoices, "Invoices", max_pages, **kwargs)
+    return kwargs
 
 
 def _raw() -> dict[str, Any]:

@@ -280,6 +280,15 @@ def search_contacts(connection: XeroConnection, term: str) -> list[Contact]:
     return entry.value
 
 
+@dataclass(frozen=True)
+class Found:
+    """One page of a search's results, and whether Xero has more after it."""
+
+    items: list[Invoice]
+    page: int
+    more: bool
+
+
 def find_invoices(
     connection: XeroConnection,
     *,
@@ -287,19 +296,21 @@ def find_invoices(
     search_term: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-    limit: int = 100,
-) -> list[Invoice]:
-    """The first `limit` invoices or bills (newest first) a search finds: asked of Xero each
-    time (a search's answer is not kept)."""
-    return client.list_invoices(
+    page: int = 1,
+    page_size: int = 100,
+) -> Found:
+    """A page of the invoices or bills (newest first) a search finds: asked of Xero each time
+    (a search's answer is not kept)."""
+    found, more = client.invoice_page(
         connection,
+        page=page,
         types=types,
         search_term=search_term,
         date_from=date_from,
         date_to=date_to,
-        page_size=limit,
-        max_pages=1,
+        page_size=page_size,
     )
+    return Found(found, page, more)
 
 
 def items(connection: XeroConnection, ids: list[str], *, refresh: bool = False) -> Items:

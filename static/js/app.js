@@ -18,7 +18,7 @@
     if (focus) tab.focus();
     const panel = document.getElementById(tab.getAttribute("aria-controls"));
     if (window.htmx && panel.hasAttribute("hx-get")) window.htmx.trigger(panel, "tab-opened");
-    if (tab.dataset.tab) history.replaceState(null, "", "#" + tab.dataset.tab);
+    if (tab.dataset.tab) history.replaceState(history.state, "", "#" + tab.dataset.tab);
     markScrollers();
   }
 
@@ -146,6 +146,11 @@
   const REQUEST_TIMEOUT_MS = 90000; // longer than the server's own limit (gunicorn: 75 s)
   if (window.htmx && !window.htmx.config.timeout) window.htmx.config.timeout = REQUEST_TIMEOUT_MS;
 
+  // The Xero tab pushes each view of its lists (sort, filter, page) into the history as the
+  // record page's URL; its panel is never kept in the session's history cache (hx-history="false":
+  // Xero's figures stay out of sessionStorage), so Back and Forward load that URL afresh.
+  if (window.htmx) window.htmx.config.refreshOnHistoryMiss = true;
+
   function loadedPanel(elt) {
     return elt && elt.closest ? elt.closest('[role="tabpanel"][hx-get]') : null;
   }
@@ -247,7 +252,7 @@
   document.addEventListener("DOMContentLoaded", markScrollers);
 
   document.addEventListener("DOMContentLoaded", function () {
-    const wanted = location.hash.slice(1);
+    const wanted = location.hash.slice(1) || new URLSearchParams(location.search).get("tab");
     if (!wanted) return;
     const tab = document.querySelector('[role="tab"][data-tab="' + CSS.escape(wanted) + '"]');
     if (tab) activate(tab, false);
