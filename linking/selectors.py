@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -222,7 +222,9 @@ class ListView:
     size: int = PAGE_SIZE
 
     @classmethod
-    def from_query(cls, params, *, shows=SHOW_CHOICES) -> ListView:
+    def from_query(
+        cls, params: Mapping[str, object], *, shows: Sequence[tuple[str, str]] = SHOW_CHOICES
+    ) -> ListView:
         def one(name: str) -> str:
             value = params.get(name, "")
             return value.strip() if isinstance(value, str) else ""
@@ -238,7 +240,7 @@ class ListView:
             size=size if size in PAGE_SIZES else PAGE_SIZE,
         )
 
-    def params(self, **changes) -> dict[str, str]:
+    def params(self, **changes: Any) -> dict[str, str]:
         """This view's query parameters (only those not at their default), with `changes`."""
         view = replace(self, **changes)
         defaults = ListView()
@@ -248,7 +250,7 @@ class ListView:
             if getattr(view, name) != getattr(defaults, name)
         }
 
-    def query(self, **changes) -> str:
+    def query(self, **changes: Any) -> str:
         return urlencode(self.params(**changes))
 
 
@@ -275,7 +277,7 @@ def sort_items(
     return [item for _, item in present] + missing
 
 
-def _natural(text: str) -> tuple:
+def _natural(text: str) -> tuple[int | str, ...]:
     """INV-9 before INV-10: digits compare as numbers."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))
 
@@ -321,7 +323,7 @@ def list_items(
     view: ListView,
     *,
     today: date | None = None,
-    credit_notes: list[CreditNote] = (),
+    credit_notes: Sequence[CreditNote] = (),
 ) -> list[Invoice | CreditNote]:
     """The items table's rows before paging: the Show filter, the text filter, one sort."""
     shown = filter_items(invoices, view.show, today=today, credit_notes=credit_notes, ordered=False)
