@@ -15,6 +15,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -43,14 +44,23 @@ class Place:
     connection: XeroConnection
 
 
+def _fragment(request: HttpRequest) -> bool:
+    """Whether htmx swaps the answer into a page (else it is the page: a reload, a new tab, no
+    JS, or htmx restoring a history entry it kept no copy of)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
 def _page_context(request: HttpRequest, record: models.Model, kind: str) -> dict[str, Any]:
     record_url = f"{record.get_absolute_url()}#xero"
+    current = urlsplit(request.htmx.current_url or "").path if _fragment(request) else ""
     return {
         "record": record,
         "kind": kind,
         "tab_url": tab_url(kind, record),
         "record_url": record_url,
-        "whole_page": not request.htmx,
+        # Back swaps the tab's list in where the detail was swapped into the tab; from a page of
+        # its own (the detail's own URL in the address bar) it is a link to the record.
+        "whole_page": not _fragment(request) or current == request.path,
     }
 
 
@@ -58,7 +68,7 @@ def _answer(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
     """The fragment for htmx, else the same inside a whole page (a reload, a new tab, no JS)."""
-    if request.htmx:
+    if _fragment(request):
         return render(request, template, context, status=status)
     context["fragment"] = template
     return render(request, "linking/detail_page.html", context, status=status)

@@ -111,6 +111,26 @@ def test_opened_from_the_tab_it_is_a_fragment(sso_user_client, connection):
     assert f'hx-get="/xero/tab/organization/{org.pk}/"' in page  # Back to the list
 
 
+def test_htmx_restoring_its_history_or_a_refresh_on_its_own_page_gets_the_page_back(
+    sso_user_client, connection
+):
+    org, contact = linked_org(connection)
+    invoice = part_paid_and_credited(contact)
+    url = detail_url(org, "organization", invoice.invoice_id)
+    restored = text_of(
+        sso_user_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    )
+    assert "<html" in restored
+    refreshed = text_of(
+        sso_user_client.post(
+            url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{url}"
+        )
+    )
+    assert "<html" not in refreshed and invoice.number in refreshed
+    assert f'hx-get="/xero/tab/organization/{org.pk}/"' not in refreshed  # Back: a plain link
+    assert f'href="{org.get_absolute_url()}#xero"' in refreshed
+
+
 def test_quantities_have_no_trailing_zeros(sso_user_client, connection):
     org, contact = linked_org(connection)
     invoice = part_paid_and_credited(contact)
