@@ -350,3 +350,21 @@ def test_a_webhook_for_the_invoice_makes_the_next_opening_fresh(
     page = text_of(sso_user_client.get(url))
     assert f'data-testid="xero-detail-amount-due">AUD {money(paid.amount_due)}<' in page
     assert page.count('data-testid="xero-detail-payment"') == len(paid.document["Payments"])
+
+
+def test_a_credit_note_webhook_makes_its_next_opening_ask_xero(
+    sso_user_client, connection, xero_sandbox
+):
+    org, contact = linked_org(connection)
+    note = XeroCreditNote.objects.filter(contact=contact).order_by("number").first()
+    url = detail_url(org, "organization", note.credit_note_id, "credit-notes")
+    sso_user_client.get(url)
+    warm = xero_sandbox.api_calls(AU)
+    sso_user_client.get(url)
+    assert xero_sandbox.api_calls(AU) == warm
+    services.webhook_events_apply(
+        [xero_sandbox.webhook_event(AU, "CREDITNOTE", note.credit_note_id)]
+    )
+    after_webhook = xero_sandbox.api_calls(AU)
+    assert note.number in text_of(sso_user_client.get(url))
+    assert xero_sandbox.api_calls(AU) == after_webhook + 1  # GET /CreditNotes/{id}
