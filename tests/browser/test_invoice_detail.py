@@ -34,6 +34,17 @@ def signed_in(page, sso_user, sandbox_connection) -> Page:
     return page
 
 
+@pytest.fixture
+def violations(page) -> list[str]:
+    """What the browser reports breaking the Content-Security-Policy (or failing in a script)."""
+    seen: list[str] = []
+    page.on(
+        "console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None
+    )
+    page.on("pageerror", lambda error: seen.append(f"page error: {error}"))
+    return seen
+
+
 def obrien(connection):
     """O'Brien Plumbing linked to a CRM organization, and its part-paid, credited invoice."""
     contact = xero_contact("O'Brien Plumbing")
@@ -63,7 +74,7 @@ def open_item(panel, number: str):
 
 
 def test_a_number_in_the_contact_tab_opens_the_invoice_with_lines_and_payments(
-    signed_in, sandbox_connection
+    signed_in, sandbox_connection, violations
 ):
     page = signed_in
     org, _contact, invoice = obrien(sandbox_connection)
@@ -88,6 +99,11 @@ def test_a_number_in_the_contact_tab_opens_the_invoice_with_lines_and_payments(
     )
     expect(detail.get_by_role("link", name="View in Xero")).to_be_visible()
 
+    # Back to the list, inside the tab; and the invoice again.
+    click(panel.get_by_test_id("xero-detail-back"))
+    expect(panel.get_by_test_id("xero-items")).to_be_visible()
+    assert page.url.endswith(f"{org.get_absolute_url()}#xero")
+    open_item(panel, invoice.number)
     # The address bar names the invoice: a reload shows it again, as a whole page.
     assert f"/invoices/{invoice.invoice_id}/" in page.url
     page.reload()
@@ -95,6 +111,7 @@ def test_a_number_in_the_contact_tab_opens_the_invoice_with_lines_and_payments(
     # Back to the list: the record's Xero tab.
     page.get_by_test_id("xero-detail-back").click()
     expect(page.get_by_role("tabpanel", name="Xero").get_by_test_id("xero-items")).to_be_visible()
+    assert violations == []
 
 
 def test_download_pdf_saves_xeros_pdf_named_by_the_number(signed_in, sandbox_connection):
@@ -111,7 +128,9 @@ def test_download_pdf_saves_xeros_pdf_named_by_the_number(signed_in, sandbox_con
     assert invoice.number in text
 
 
-def test_copy_online_invoice_link_shows_the_link(signed_in, sandbox_connection, xero_sandbox):
+def test_copy_online_invoice_link_shows_the_link(
+    signed_in, sandbox_connection, xero_sandbox, violations
+):
     page = signed_in
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     org, _contact, invoice = obrien(sandbox_connection)
@@ -124,6 +143,7 @@ def test_copy_online_invoice_link_shows_the_link(signed_in, sandbox_connection, 
     detail.get_by_role("button", name="Copy", exact=True).click()
     expect(detail.get_by_text("Copied.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == url
+    assert violations == []
 
 
 def test_the_deal_tabs_linked_invoice_opens_its_detail(signed_in, sandbox_connection):
