@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import models
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
 
 from crm_xero.accounts.sso import is_sso_session, sso_context
 from linking import selectors, services, xero
@@ -35,22 +35,28 @@ AMOUNT_TYPES = {"Exclusive": "Tax exclusive", "Inclusive": "Tax inclusive", "NoT
 GONE = "no longer exists in Xero"
 
 
+class HtmxRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it."""
+
+    htmx: HtmxDetails
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a detail is opened from: the record, its kind, and the live connection."""
 
-    record: models.Model
+    record: Any  # a CRM record (linking.records): a model with get_absolute_url
     kind: str
     connection: XeroConnection
 
 
-def _fragment(request: HttpRequest) -> bool:
+def _fragment(request: HtmxRequest) -> bool:
     """Whether htmx swaps the answer into a page (else it is the page: a reload, a new tab, no
     JS, or htmx restoring a history entry it kept no copy of)."""
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _page_context(request: HttpRequest, record: models.Model, kind: str) -> dict[str, Any]:
+def _page_context(request: HtmxRequest, record: Any, kind: str) -> dict[str, Any]:
     record_url = f"{record.get_absolute_url()}#xero"
     current = urlsplit(request.htmx.current_url or "").path if _fragment(request) else ""
     return {
@@ -65,7 +71,7 @@ def _page_context(request: HttpRequest, record: models.Model, kind: str) -> dict
 
 
 def _answer(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+    request: HtmxRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
     """The fragment for htmx, else the same inside a whole page (a reload, a new tab, no JS)."""
     if _fragment(request):
@@ -74,7 +80,7 @@ def _answer(
     return render(request, "linking/detail_page.html", context, status=status)
 
 
-def _place(request: HttpRequest, kind: str, pk: int) -> Place | HttpResponse:
+def _place(request: HtmxRequest, kind: str, pk: int) -> Place | HttpResponse:
     """The record and connection when this session may read Xero data here, else the tab's own
     refusal: an SSO sign-in offer (403), or the panel saying Xero is not connected."""
     record = get_record(kind, pk)
@@ -100,13 +106,11 @@ def _listed(place: Place, ident: str, *, credit_note: bool) -> Invoice | CreditN
         if link is None:
             raise Http404("This record is not linked to Xero.")
         account = selectors.contact_account(connection=connection, contact_id=str(link.xero_id))
-        listed: list[Invoice] | list[CreditNote]
+        found: Invoice | CreditNote | None
         if credit_note:
-            listed = account.credit_notes
-            found = next((n for n in listed if n.credit_note_id == ident), None)
+            found = next((n for n in account.credit_notes if n.credit_note_id == ident), None)
         else:
-            listed = account.invoices
-            found = next((i for i in listed if i.invoice_id == ident), None)
+            found = next((i for i in account.invoices if i.invoice_id == ident), None)
         if found is None:
             raise Http404("This record shows no such item.")
         return found
@@ -129,7 +133,7 @@ def pdf_filename(number: str) -> str:
 
 
 def _detail(
-    request: HttpRequest, kind: str, pk: int, ident: uuid.UUID, *, credit_note: bool
+    request: HtmxRequest, kind: str, pk: int, ident: uuid.UUID, *, credit_note: bool
 ) -> HttpResponse:
     place = _place(request, kind, pk)
     if isinstance(place, HttpResponse):
@@ -234,21 +238,23 @@ def _line(line: xero.LineItem) -> Line:
 
 
 @require_http_methods(["GET", "POST"])
-def invoice_detail(request: HttpRequest, kind: str, pk: int, invoice_id: uuid.UUID) -> HttpResponse:
+def invoice_detail(request: HtmxRequest, kind: str, pk: int, invoice_id: uuid.UUID) -> HttpResponse:
     """An invoice or bill in full (GET; POST: asked of Xero again now, the Refresh button)."""
     return _detail(request, kind, pk, invoice_id, credit_note=False)
 
 
 @require_http_methods(["GET", "POST"])
 def credit_note_detail(
-    request: HttpRequest, kind: str, pk: int, credit_note_id: uuid.UUID
+    request: HtmxRequest, kind: str, pk: int, credit_note_id: uuid.UUID
 ) -> HttpResponse:
     """A credit note in full (GET; POST: asked of Xero again now)."""
     return _detail(request, kind, pk, credit_note_id, credit_note=True)
 
 
 @require_GET
-def invoice_pdf(request: HttpRequest, kind: str, pk: int, invoice_id: uuid.UUID) -> HttpResponse:
+def invoice_pdf(
+    request: HtmxRequest, kind: str, pk: int, invoice_id: uuid.UUID
+) -> HttpResponseBase:
     """Download PDF: Xero's rendering of the invoice or bill, streamed as an attachment named
     by its number; kept nowhere (not on disk, not in the cache, not by the browser's cache)."""
     place = _place(request, kind, pk)
@@ -280,7 +286,7 @@ def invoice_pdf(request: HttpRequest, kind: str, pk: int, invoice_id: uuid.UUID)
 
 @require_GET
 def online_invoice_link(
-    request: HttpRequest, kind: str, pk: int, invoice_id: uuid.UUID
+    request: HtmxRequest, kind: str, pk: int, invoice_id: uuid.UUID
 ) -> HttpResponse:
     """Copy online invoice link: the link Xero gives customers to view and pay the invoice,
     asked of Xero on each click, shown as text with a Copy button (or Xero's refusal)."""
