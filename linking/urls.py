@@ -1,7 +1,7 @@
 from django.urls import path
 
 from linking import webhooks
-from linking.views import contact_tab, deal_tab, integrations, record_tab
+from linking.views import contact_tab, deal_tab, integrations, invoice_detail, record_tab
 
 app_name = "linking"
 
@@ -21,6 +21,25 @@ urlpatterns = [
     path(f"{tab}unlink-item", deal_tab.deal_unlink, name="deal_unlink"),
     path(f"{tab}deal-invoice", deal_tab.deal_invoice, name="deal_invoice"),
     path(f"{tab}contact-picker", deal_tab.deal_contact_picker, name="deal_contact_picker"),
+    # Issue 13: an invoice, bill or credit note inside the CRM, as the record's tab shows it.
+    path(
+        f"{tab}invoices/<uuid:invoice_id>/",
+        invoice_detail.invoice_detail,
+        name="xero_invoice_detail",
+    ),
+    path(
+        f"{tab}invoices/<uuid:invoice_id>/pdf", invoice_detail.invoice_pdf, name="xero_invoice_pdf"
+    ),
+    path(
+        f"{tab}invoices/<uuid:invoice_id>/online-link",
+        invoice_detail.online_invoice_link,
+        name="xero_online_invoice_link",
+    ),
+    path(
+        f"{tab}credit-notes/<uuid:credit_note_id>/",
+        invoice_detail.credit_note_detail,
+        name="xero_credit_note_detail",
+    ),
     path("integrations/", integrations.integrations, name="integrations"),
     path("integrations/xero/connect", integrations.xero_connect, name="xero_connect"),
     path("integrations/xero/callback", integrations.xero_callback, name="xero_callback"),

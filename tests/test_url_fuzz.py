@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
 import pytest
@@ -30,6 +31,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from linking.models import AuditEntry, XeroLink
 from sandbox import dbguard, seed
 from sandbox.models import Contact as XeroContact
+from sandbox.models import CreditNote as XeroCreditNote
 from sandbox.models import Invoice as XeroInvoice
 from tests.factories import (
     ContactFactory,
@@ -189,6 +191,13 @@ class World:
 
     pks: dict[str, int]  # record kind or admin model label -> a pk that exists
     xero_names: tuple[str, ...]  # what the SSO roles' Xero tabs show from the sandbox
+    # Issue 13: the Xero items a tab's detail URLs name (<uuid:invoice_id>, <uuid:credit_note_id>)
+    item_ids: dict[str, str] = field(
+        default_factory=lambda: {
+            "invoice_id": str(uuid.uuid4()),
+            "credit_note_id": str(uuid.uuid4()),
+        }
+    )
 
 
 @pytest.fixture
@@ -200,6 +209,7 @@ def world(sandbox_connection, xero_sandbox, sso_admin, settings) -> World:
         contact = XeroContact.objects.get(organisation__organisation_id=AU, name="Ridgeway Univ.")
         other = XeroContact.objects.get(organisation__organisation_id=AU, name="Marine Systems")
         invoice = XeroInvoice.objects.filter(contact=contact, type="ACCREC").order_by("pk").first()
+        note = XeroCreditNote.objects.filter(contact=contact).order_by("pk").first()
     linked_org = OrganizationFactory(name="Ridgeway University")
     unlinked_org = OrganizationFactory(name="Bayside Club")
     person = ContactFactory(organization=linked_org)
@@ -259,7 +269,11 @@ def world(sandbox_connection, xero_sandbox, sso_admin, settings) -> World:
         "crm_opportunity": opportunity.pk,
         "crm_project": project.pk,
     }
-    return World(pks, (contact.name, other.name, invoice.number))
+    item_ids = {
+        "invoice_id": str(invoice.invoice_id),
+        "credit_note_id": str(note.credit_note_id) if note else str(uuid.uuid4()),
+    }
+    return World(pks, (contact.name, other.name, invoice.number), item_ids)
 
 
 def _group():
@@ -331,11 +345,12 @@ def _paths(pattern: Pattern, world: World, turn: int) -> Iterator[tuple[str, boo
         yield _build(pattern, {}), True
         return
     if pattern.name.startswith("linking:"):  # xero/tab/<kind>/<pk>/...
+        ids = {name: value for name, value in world.item_ids.items() if name in dict(params)}
         for kind in ("organization", "contact", "opportunity", "project"):
-            yield _build(pattern, {"kind": kind, "pk": str(world.pks[kind])}), True
+            yield _build(pattern, {"kind": kind, "pk": str(world.pks[kind]), **ids}), True
         hostile = [
-            {"kind": ("organization", "project")[turn % 2], "pk": HOSTILE_INTS[turn % 3]},
-            {"kind": HOSTILE_SLUGS[turn % 4], "pk": str(world.pks["organization"])},
+            {"kind": ("organization", "project")[turn % 2], "pk": HOSTILE_INTS[turn % 3], **ids},
+            {"kind": HOSTILE_SLUGS[turn % 4], "pk": str(world.pks["organization"]), **ids},
         ]
         yield _build(pattern, hostile[turn % 2]), False
         return

@@ -262,3 +262,13 @@ def write_behind(fn: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> 
 def _log_failure(future: Future[object]) -> None:
     if not future.cancelled() and (exc := future.exception()) is not None:
         log.error("A background cache write failed", exc_info=exc)
+
+
+def invalidate(keys: list[str]) -> None:
+    """Drop these entries, and mark them dirty so that a fetch already in progress stores what
+    it read as stale (it may predate the change that made them wrong)."""
+    if not keys:
+        return
+    now = time.time()
+    cache.set_many({f"{k}:dirty": now for k in keys}, timeout=settings.XERO_CACHE_KEEP)
+    cache.delete_many([k for key in keys for k in (key, _stamp_key(key))])

@@ -15,14 +15,18 @@ from typing import Any
 
 from linking.xero.types import (
     Address,
+    Allocation,
+    AppliedCredit,
     Contact,
     ContactPerson,
     CreditNote,
     Invoice,
     LineItem,
     Organisation,
+    Payment,
     Phone,
     Tenant,
+    TrackingChoice,
 )
 
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
@@ -118,6 +122,11 @@ def line_item(data: Json) -> LineItem:
         unit_amount=decimal(data.get("UnitAmount")),
         account_code=text(data.get("AccountCode")),
         line_amount=maybe_decimal(data.get("LineAmount")),
+        item_code=text(data.get("ItemCode")),
+        tax_type=text(data.get("TaxType")),
+        tax_amount=maybe_decimal(data.get("TaxAmount")),
+        discount_rate=maybe_decimal(data.get("DiscountRate")),
+        tracking=tuple(tracking_choice(t) for t in data.get("Tracking") or []),
     )
 
 
@@ -151,6 +160,10 @@ def invoice(data: Json) -> Invoice:
         amount_paid=decimal(data.get("AmountPaid")),
         amount_credited=decimal(data.get("AmountCredited")),
         line_items=tuple(line_item(item) for item in data.get("LineItems") or []),
+        **_in_full(data),
+        payments=tuple(payment(p) for p in data.get("Payments") or []),
+        credits=applied_credits(data),
+        has_attachments=bool(data.get("HasAttachments")),
         **_document(data),
     )
 
@@ -161,6 +174,10 @@ def credit_note(data: Json) -> CreditNote:
         credit_note_id=text(data.get("CreditNoteID")),
         number=text(data.get("CreditNoteNumber")),
         remaining_credit=decimal(data.get("RemainingCredit")),
+        line_items=tuple(line_item(item) for item in data.get("LineItems") or []),
+        **_in_full(data),
+        allocations=tuple(allocation(a) for a in data.get("Allocations") or []),
+        payments=tuple(payment(p) for p in data.get("Payments") or []),
         **_document(data),
     )
 
@@ -193,3 +210,78 @@ _TENANT_KEYS = ("id", "tenantId", "tenantName", "tenantType", "authEventId")
 def tenant(data: Json) -> Tenant:
     """One of a token's connections (Identity API, GET /connections: camelCase keys)."""
     return Tenant(*(text(data.get(key)) for key in _TENANT_KEYS))
+
+
+# ------------------------------------------------------------- one invoice or credit note in full
+# What GET /Invoices/{id} and GET /CreditNotes/{id} answer beyond a list's summary.
+
+
+def _in_full(data: Json) -> dict[str, Any]:
+    """How an invoice's or credit note's lines are to be read, and its branding theme."""
+    return {
+        "line_amount_types": text(data.get("LineAmountTypes")),
+        "branding_theme_id": text(data.get("BrandingThemeID")),
+    }
+
+
+def tracking_choice(data: Json) -> TrackingChoice:
+    """A line's option of a tracking category (LineItem.Tracking[])."""
+    return TrackingChoice(
+        **_texts(
+            data,
+            category_id="TrackingCategoryID",
+            option_id="TrackingOptionID",
+            category_name="Name",
+            option_name="Option",
+        )
+    )
+
+
+def payment(data: Json) -> Payment:
+    """A payment applied to an invoice, or a refund out of a credit note (Payments[])."""
+    return Payment(
+        payment_id=text(data.get("PaymentID")),
+        date=day(data.get("Date")),
+        amount=decimal(data.get("Amount")),
+        reference=text(data.get("Reference")),
+    )
+
+
+# The credits an invoice lists, by the key they come under: (kind, id key, number key).
+_CREDITS = (
+    ("CreditNotes", "Credit note", "CreditNoteID", "CreditNoteNumber"),
+    ("Prepayments", "Prepayment", "PrepaymentID", "Reference"),
+    ("Overpayments", "Overpayment", "OverpaymentID", "Reference"),
+)
+
+
+def applied_credits(data: Json) -> tuple[AppliedCredit, ...]:
+    """The credit notes, prepayments and overpayments applied to an invoice: what each applied
+    (AppliedAmount; the credit's Total when Xero leaves that out)."""
+    return tuple(
+        AppliedCredit(
+            kind=kind,
+            credit_id=text(credit.get(id_key)),
+            number=text(credit.get(number_key)),
+            date=day(credit.get("Date")),
+            amount=decimal(credit.get("AppliedAmount", credit.get("Total"))),
+        )
+        for collection, kind, id_key, number_key in _CREDITS
+        for credit in data.get(collection) or []
+    )
+
+
+def allocation(data: Json) -> Allocation:
+    """Part of a credit note allocated to an invoice (CreditNote.Allocations[])."""
+    target = data.get("Invoice") or {}
+    return Allocation(
+        invoice_id=text(target.get("InvoiceID")),
+        invoice_number=text(target.get("InvoiceNumber")),
+        date=day(data.get("Date")),
+        amount=decimal(data.get("Amount")),
+    )
+
+
+def online_invoice_url(data: Json) -> str:
+    """The link of GET /Invoices/{id}/OnlineInvoice (OnlineInvoices[].OnlineInvoiceUrl)."""
+    return text(data.get("OnlineInvoiceUrl"))

@@ -12,6 +12,9 @@ What is cached, per tenant:
   leaves the first one's list;
 - `search:{generation}:{term}`: the contacts a search term finds; a contact webhook or a contact
   written through the app starts a new generation;
+- `invoice-detail:{id}`, `credit-note-detail:{id}`: one invoice, bill or credit note in full
+  (lines, payments, credits or allocations), as its page in the CRM shows it; a webhook naming
+  it (or the app's own write) drops the entry, so that the next opening asks Xero;
 - `invoices-changed`, `credit-notes-changed`: when a webhook last named invoices (credit notes) of
   no cached list (new ones, or others'): a contact's list cached before then asks Xero for what
   changed at its next opening.
@@ -36,6 +39,7 @@ from linking.xero import cache, client, tokens
 from linking.xero.cache import Cached
 from linking.xero.errors import XeroError
 from linking.xero.fanout import parallel
+from linking.xero.ids import xero_id
 from linking.xero.types import Contact, CreditNote, Invoice
 
 IDS_PER_CALL = 50  # Xero takes about 50 ids in one IDs filter
@@ -374,11 +378,14 @@ def remember_invoices(connection: XeroConnection, found: Iterable[Invoice]) -> N
     found = list(found)
     cache.put_many({_key(connection, "invoice", i.invoice_id): i for i in found})
     _remember_in_lists(connection, found, INVOICES)
+    forget_invoice_details(connection, [i.invoice_id for i in found])
 
 
 def remember_credit_notes(connection: XeroConnection, found: Iterable[CreditNote]) -> None:
     """Credit notes as Xero just answered them: in their contact's cached list."""
-    _remember_in_lists(connection, list(found), CREDIT_NOTES)
+    found = list(found)
+    _remember_in_lists(connection, found, CREDIT_NOTES)
+    forget_credit_note_details(connection, [n.credit_note_id for n in found])
 
 
 def _remember_in_lists(
@@ -474,6 +481,7 @@ def refetch_invoices(connection: XeroConnection, ids: list[str]) -> Refetched:
     (a deal tab) or in a cached contact's list (the invoice-owner index); one call per 50, one
     batch after another. The others cost no call: they are new, or of contacts nobody opened, so
     the cached lists ask Xero for what changed at their next opening instead."""
+    forget_invoice_details(connection, ids)  # no call: the next opening asks Xero
     item_keys = {i: _key(connection, "invoice", i) for i in ids}
     cached = cache.get_many(list(item_keys.values()))
     due = _owned(connection, ids, INVOICES, also={i for i in ids if item_keys[i] in cached})
@@ -504,6 +512,7 @@ def cached_credit_notes(connection: XeroConnection, ids: Iterable[str]) -> list[
 def refetch_credit_notes(connection: XeroConnection, ids: list[str]) -> Refetched:
     """Ask Xero again for the credit notes that changed which a cached contact's list holds (the
     credit-note-owner index), one call per 50; the others cost no call (see refetch_invoices)."""
+    forget_credit_note_details(connection, ids)  # no call: the next opening asks Xero
     due = _owned(connection, ids, CREDIT_NOTES)
 
     def fetch(batch: list[str]) -> int:
@@ -512,3 +521,57 @@ def refetch_credit_notes(connection: XeroConnection, ids: list[str]) -> Refetche
         return len(found)
 
     return _refetch(len(ids), due, fetch)
+
+
+# ------------------------------------------------------------- one invoice or credit note in full
+# (issue 13: the invoice inside the CRM). Kept fresh by invalidation, not refetching: a webhook
+# or a write through the app drops the entry (no call), the next opening fetches it.
+
+
+def _detail_key(connection: XeroConnection, kind: str, ident: str) -> str:
+    return _key(connection, kind, xero_id(ident) or ident)
+
+
+def invoice_detail(
+    connection: XeroConnection, invoice_id: str, *, refresh: bool = False
+) -> Cached[Invoice]:
+    """One invoice or bill in full (GET /Invoices/{id}: lines, payments, credits applied), from
+    the cache when fresh; XeroError code "not_found" when Xero has none."""
+    return cache.load(
+        _detail_key(connection, "invoice-detail", invoice_id),
+        lambda _previous: client.get_invoice(connection, invoice_id),
+        refresh=refresh,
+    )
+
+
+def credit_note_detail(
+    connection: XeroConnection, credit_note_id: str, *, refresh: bool = False
+) -> Cached[CreditNote]:
+    """One credit note in full (GET /CreditNotes/{id}: lines, allocations, refunds), from the
+    cache when fresh; XeroError code "not_found" when Xero has none."""
+    return cache.load(
+        _detail_key(connection, "credit-note-detail", credit_note_id),
+        lambda _previous: client.get_credit_note(connection, credit_note_id),
+        refresh=refresh,
+    )
+
+
+def invoice_pdf(connection: XeroConnection, invoice_id: str) -> bytes:
+    """The invoice's or bill's PDF as Xero renders it: asked of Xero each time, never stored."""
+    return client.get_invoice_pdf(connection, invoice_id)
+
+
+def online_invoice_url(connection: XeroConnection, invoice_id: str) -> str:
+    """The online invoice link of an AUTHORISED or PAID sales invoice, asked of Xero each time
+    (XeroError code "validation", in Xero's words, for the others)."""
+    return client.get_online_invoice_url(connection, invoice_id)
+
+
+def forget_invoice_details(connection: XeroConnection, ids: Iterable[str]) -> None:
+    """Drop the cached full invoices (and bills) with these ids: they changed in Xero."""
+    cache.invalidate([_detail_key(connection, "invoice-detail", i) for i in ids])
+
+
+def forget_credit_note_details(connection: XeroConnection, ids: Iterable[str]) -> None:
+    """Drop the cached full credit notes with these ids: they changed in Xero."""
+    cache.invalidate([_detail_key(connection, "credit-note-detail", i) for i in ids])

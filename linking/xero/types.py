@@ -241,6 +241,12 @@ class CreditNote:
     remaining_credit: Decimal = Decimal("0")  # not yet allocated or refunded
     updated_at: datetime | None = None
     fully_paid_on: Date | None = None
+    # Known only for one credit note read by id (GET /CreditNotes/{id}), not in lists:
+    line_items: tuple[LineItem, ...] = ()
+    line_amount_types: str = ""  # Exclusive, Inclusive or NoTax
+    branding_theme_id: str = ""
+    allocations: tuple[Allocation, ...] = ()  # to invoices
+    payments: tuple[Payment, ...] = ()  # refunds paid out of it
 
     @property
     def is_sales(self) -> bool:
@@ -492,3 +498,16 @@ class ReferenceData:
         if not self.branding_themes:
             return None
         return min(self.branding_themes, key=lambda t: (t.sort_order, t.name))
+
+
+# ------------------------------------------------------------- one invoice or credit note in full
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Part of a credit note allocated to an invoice (CreditNote.Allocations[])."""
+
+    invoice_id: str = ""  # Invoice.InvoiceID
+    invoice_number: str = ""  # Invoice.InvoiceNumber
+    date: Date | None = None
+    amount: Decimal = Decimal("0")

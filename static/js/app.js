@@ -251,6 +251,27 @@
   document.addEventListener("htmx:afterSettle", markScrollers);
   document.addEventListener("DOMContentLoaded", markScrollers);
 
+  // Copy (the online invoice link): the text of the field named by data-copy, to the clipboard;
+  // the field stays visible and selected, so that it can be copied by hand where the clipboard
+  // is not allowed.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const field = document.querySelector(button.dataset.copy);
+    if (!field) return;
+    const status = button.parentElement.querySelector("[data-copy-status]");
+    const say = function (words) { if (status) status.textContent = words; };
+    field.select();
+    if (!navigator.clipboard || !window.isSecureContext) {
+      say("Select the link and copy it.");
+      return;
+    }
+    navigator.clipboard.writeText(field.value).then(
+      function () { say("Copied."); },
+      function () { say("Could not copy: select the link and copy it."); }
+    );
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     const wanted = location.hash.slice(1) || new URLSearchParams(location.search).get("tab");
     if (!wanted) return;

@@ -232,3 +232,11 @@ def test_prism_rejects_a_request_that_breaks_the_spec(prism, connection):
 
 if shutil.which("node") is None:  # pragma: no cover - the test command needs Node.js
     pytest.fail("Node.js is needed for the Prism contract test", pytrace=False)
+
+
+def test_invoice_detail_requests_meet_the_spec(prism, connection):
+    # Issue 13: one invoice, its online link and one credit note, in full.
+    assert client.get_invoice(connection, CONTACT_ID).number
+    assert client.get_online_invoice_url(connection, CONTACT_ID).startswith("https://")
+    assert client.get_credit_note(connection, CONTACT_ID).number
+    _assert_prism_accepted(prism)

@@ -415,3 +415,22 @@ def test_the_invoice_owners_index_failing_beside_a_render_is_logged_and_the_invo
     logged = [r for r in caplog.records if r.name == "linking.xero.cache"]
     assert [r.getMessage() for r in logged] == ["A background cache write failed"]
     assert str(logged[0].exc_info[1]) == "the index could not be written"
+
+
+# ------------------------------------------------ issue 13: a full invoice dropped by a webhook
+
+
+def test_an_invalidated_entry_is_gone_and_a_fetch_under_way_stores_it_stale():
+    key = xero_cache.key(AU, "invoice-detail", "i-1")
+    xero_cache.put(key, "the invoice as it was")
+    xero_cache.invalidate([key])
+    assert xero_cache.get(key) is None
+    # A fetch that began before the webhook's event may have read the invoice before it changed.
+    fetch = SlowFetch("what the fetch read before the change")
+    loading = threading.Thread(target=xero_cache.load, args=(key, fetch))
+    loading.start()
+    time.sleep(0.1)
+    xero_cache.invalidate([key])
+    loading.join()
+    entry = xero_cache.get(key)
+    assert entry is not None and entry.stale  # so the next opening asks Xero again

@@ -158,3 +158,139 @@ def test_amounts_stay_exact():
     invoice = mappers.invoice(data)
     assert (invoice.total, invoice.amount_due) == (Decimal("0.1"), Decimal("1234567.89"))
     assert invoice.currency_rate is None  # Xero's 0 rate means none given
+
+
+# ------------------------------------------------------ one invoice or credit note in full (13)
+
+
+def test_one_invoice_in_full_reads_its_payments_lines_and_theme():
+    payload = example("getInvoice")
+    (invoice,) = [mappers.invoice(i) for i in wire(payload)["Invoices"]]
+    (sdk,) = sdk_models(payload, "Invoices").invoices
+    assert (invoice.number, invoice.status, invoice.line_amount_types) == (
+        "INV-0006",
+        "PAID",
+        value(sdk.line_amount_types),
+    )
+    assert invoice.has_attachments is True
+    (payment,) = invoice.payments
+    (theirs,) = sdk.payments
+    assert payment.payment_id == str(theirs.payment_id) == "38928000-e9a0-420c-8884-f624bab2a351"
+    assert payment.date == as_date(theirs.date) == date(2019, 3, 19)
+    assert payment.amount == Decimal("148062.76") == Decimal(str(theirs.amount))
+    assert payment.reference == theirs.reference == "Yahoo"
+    assert invoice.credits == ()  # none applied (its CreditNotes, Prepayments, Overpayments)
+    (line,) = invoice.line_items
+    (sdk_line,) = sdk.line_items
+    assert (line.item_code, line.tax_type, line.account_code) == (
+        sdk_line.item_code,
+        sdk_line.tax_type,
+        sdk_line.account_code,
+    )
+    assert line.tax_amount == Decimal("0.0") and line.line_amount == Decimal("148062.76")
+    assert line.discount_rate is None and line.tracking == ()
+
+
+def test_credit_notes_applied_to_an_invoice_and_a_lines_tracking_and_discount():
+    # Xero's Invoice schema: CreditNotes[] (CreditNote with AppliedAmount), Prepayments[] and
+    # Overpayments[] likewise; a line's Tracking[] (LineItemTracking) and DiscountRate.
+    payload = example("getInvoice")
+    data = payload["Invoices"][0]
+    data = {
+        **data,
+        "AmountCredited": 50.0,
+        "CreditNotes": [
+            {
+                "CreditNoteID": "249f15fa-f2a7-4acc-8769-0984103f2225",
+                "CreditNoteNumber": "CN-0005",
+                "AppliedAmount": 30.0,
+                "Date": "/Date(1552521600000+0000)/",
+                "Total": 34.5,
+            }
+        ],
+        "Prepayments": [
+            {"PrepaymentID": "aea95d78-ea48-456b-9b08-6bc012600072", "AppliedAmount": 20.0,
+             "Date": "/Date(1552608000000+0000)/", "Reference": "Deposit"}
+        ],
+        "LineItems": [
+            {
+                **data["LineItems"][0],
+                "DiscountRate": 12.5,
+                "Tracking": [
+                    {"TrackingCategoryID": "351953c4-8127-4009-88c3-f9cd8c9cbe9f",
+                     "TrackingOptionID": "ae777a87-5ef3-4fa0-a4f0-d10e1f13073a",
+                     "Name": "Region", "Option": "Eastside"}
+                ],
+            }
+        ],
+    }  # fmt: skip
+    payload = {**payload, "Invoices": [data]}
+    invoice = mappers.invoice(wire(payload)["Invoices"][0])
+    (sdk,) = sdk_models(payload, "Invoices").invoices
+    note, prepayment = invoice.credits
+    assert (note.kind, note.number, note.amount, note.date) == (
+        "Credit note",
+        "CN-0005",
+        Decimal("30.0"),
+        date(2019, 3, 14),
+    )
+    assert note.credit_id == str(sdk.credit_notes[0].credit_note_id)
+    assert note.amount == Decimal(str(sdk.credit_notes[0].applied_amount))
+    assert (prepayment.kind, prepayment.amount, prepayment.number) == (
+        "Prepayment",
+        Decimal("20.0"),
+        "Deposit",
+    )
+    assert invoice.amount_credited == Decimal("50.0")
+    (line,) = invoice.line_items
+    assert line.discount_rate == Decimal("12.5") == Decimal(str(sdk.line_items[0].discount_rate))
+    (tracking,) = line.tracking
+    (theirs,) = sdk.line_items[0].tracking
+    assert (tracking.category_name, tracking.option_name) == (theirs.name, theirs.option)
+    assert tracking.category_id == str(theirs.tracking_category_id)
+    assert tracking.option_id == str(theirs.tracking_option_id)
+
+
+def test_one_credit_note_in_full_reads_its_lines_refunds_and_allocations():
+    payload = example("getCreditNote")
+    data = {
+        **payload["CreditNotes"][0],
+        "Allocations": [
+            {"AllocationID": "b12335f4-a1e5-4431-aeb4-488e5547558e", "Amount": 1.0,
+             "Date": "/Date(1552608000000+0000)/",
+             "Invoice": {"InvoiceID": "c7c37b83-ac95-45ea-88ba-8ad83a5f22fe",
+                         "InvoiceNumber": "INV-0004", "Payments": [], "CreditNotes": [],
+                         "Prepayments": [], "Overpayments": [], "HasErrors": False,
+                         "IsDiscounted": False, "LineItems": []}}
+        ],
+    }  # fmt: skip
+    payload = {**payload, "CreditNotes": [data]}
+    note = mappers.credit_note(wire(payload)["CreditNotes"][0])
+    (sdk,) = sdk_models(payload, "CreditNotes").credit_notes
+    assert (note.number, note.line_amount_types) == ("CN-0005", value(sdk.line_amount_types))
+    (line,) = note.line_items
+    assert (line.description, line.tax_type, line.tax_amount) == (
+        "Mic Stand",
+        "OUTPUT2",
+        Decimal("4.5"),
+    )
+    (refund,) = note.payments
+    assert (refund.amount, refund.reference, refund.date) == (
+        Decimal("2.0"),
+        "Too much",
+        as_date(sdk.payments[0].date),
+    )
+    (allocation,) = note.allocations
+    (theirs,) = sdk.allocations
+    assert (allocation.invoice_id, allocation.invoice_number) == (
+        str(theirs.invoice.invoice_id),
+        theirs.invoice.invoice_number,
+    )
+    assert allocation.amount == Decimal(str(theirs.amount)) == Decimal("1.0")
+    assert allocation.date == as_date(theirs.date) == date(2019, 3, 15)
+
+
+def test_the_online_invoice_link():
+    payload = wire(example("getOnlineInvoice"))
+    (url,) = [mappers.online_invoice_url(o) for o in payload["OnlineInvoices"]]
+    assert url == "https://in.xero.com/bCWCCfytGdTXoJam9HENWlQt07G6zcDaj4gQojHu"

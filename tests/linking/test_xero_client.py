@@ -436,3 +436,66 @@ def test_delete_connection_uses_the_connection_id_not_the_tenant_id(xero, connec
     ).respond_with_data(status=204)
     client.delete_connection(connection)
     assert len(requests_to(xero, "DELETE", f"/connections/{connection.connection_id}")) == 1
+
+
+# ------------------------------------------------------ one invoice or credit note in full (13)
+
+INVOICE_ID = example("getInvoice")["Invoices"][0]["InvoiceID"]
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n(INV-0006) Tj\n%%EOF\n"
+
+
+def test_an_invoices_pdf_is_read_in_memory_not_into_a_file(xero, connection, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where the SDK would write its temporary file
+    xero.expect_request(f"/api.xro/2.0/Invoices/{INVOICE_ID}", method="GET").respond_with_data(
+        PDF, content_type="application/pdf"
+    )
+    assert client.get_invoice_pdf(connection, INVOICE_ID) == PDF
+    (request,) = requests_to(xero, "GET", f"/api.xro/2.0/Invoices/{INVOICE_ID}")
+    assert request.headers["Accept"] == "application/pdf"
+    assert request.headers["xero-tenant-id"] == TENANT_ID
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_answer_that_is_not_a_pdf_is_unreadable(xero, connection):
+    xero.expect_request(f"/api.xro/2.0/Invoices/{INVOICE_ID}", method="GET").respond_with_json(
+        example("getInvoice")
+    )
+    with pytest.raises(XeroError) as caught:
+        client.get_invoice_pdf(connection, INVOICE_ID)
+    assert caught.value.code == "unreadable"
+
+
+def test_a_pdf_of_no_invoice_id_asks_nothing(xero, connection):
+    with pytest.raises(XeroError) as caught:
+        client.get_invoice_pdf(connection, "../Contacts")
+    assert caught.value.code == "not_found"
+    assert xero.log == []
+
+
+def test_the_online_invoice_link_and_xeros_refusal(xero, connection):
+    path = f"/api.xro/2.0/Invoices/{INVOICE_ID}/OnlineInvoice"
+    xero.expect_oneshot_request(path, method="GET").respond_with_json(example("getOnlineInvoice"))
+    url = client.get_online_invoice_url(connection, INVOICE_ID)
+    assert url == "https://in.xero.com/bCWCCfytGdTXoJam9HENWlQt07G6zcDaj4gQojHu"
+    refusal = {
+        "ErrorNumber": 10,
+        "Type": "ValidationException",
+        "Message": "A validation exception occurred",
+        "Elements": [{"ValidationErrors": [{"Message": "Invoice is not AUTHORISED or PAID."}]}],
+    }
+    xero.expect_request(path, method="GET").respond_with_json(refusal, status=400)
+    with pytest.raises(XeroError) as caught:
+        client.get_online_invoice_url(connection, INVOICE_ID)
+    assert (caught.value.message, caught.value.xero_said) == (
+        "Invoice is not AUTHORISED or PAID.",
+        True,
+    )
+
+
+def test_one_credit_note_in_full(xero, connection):
+    note_id = example("getCreditNote")["CreditNotes"][0]["CreditNoteID"]
+    xero.expect_request(f"/api.xro/2.0/CreditNotes/{note_id}", method="GET").respond_with_json(
+        example("getCreditNote")
+    )
+    note = client.get_credit_note(connection, note_id)
+    assert (note.number, len(note.line_items), len(note.payments)) == ("CN-0005", 1, 1)
