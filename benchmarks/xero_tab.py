@@ -418,7 +418,10 @@ class Bench:
         for url in urls:  # measure the tab, not a refusal panel
             page = browsers[0].get(f"{self.web.url}{url}", timeout=180).text
             if 'data-testid="xero-invoices-total"' not in page:
-                raise SystemExit(f"The tab at {url} did not show its figures:\n{page[:800]}")
+                raise SystemExit(
+                    f"The tab at {url} did not show its figures:\n{page[:800]}\n"
+                    f"The web process said:\n{self.web.output()}"
+                )
 
     def page_round_trip(self, xero_id: str, times: int = 5) -> float:
         """The median time of one GET /Invoices page (1,000 a page) of this contact, alone."""
