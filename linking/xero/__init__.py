@@ -46,6 +46,7 @@ from linking.xero.reads import (
     remember_invoices,
     search_contacts,
 )
+from linking.xero.reads import reference_data as reference_data  # issue 13: the composer
 from linking.xero.tokens import refresh_locked
 from linking.xero.types import (
     Address,
@@ -130,6 +131,7 @@ __all__ = [
     "list_tenants",
     "new_pkce_pair",
     "point_token_urls",
+    "reference_data",
     "refetch_contacts",
     "refetch_credit_notes",
     "refetch_invoices",
