@@ -322,15 +322,17 @@ def deal_invoice_lines(record: models.Model) -> list[dict]:
             {
                 "description": line.description,
                 "quantity": line.quantity,
-                "unit_amount": line.unit_price,
+                "unit_price": line.unit_price,
+                "item_code": line.item_code,
                 "account_code": line.account_code,
+                "tax_type": line.tax_type,
             }
             for line in record.line_items.all()
         ]
         if lines:
             return lines
         if record.value:
-            return [{"description": record.name, "quantity": 1, "unit_amount": record.value}]
+            return [{"description": record.name, "quantity": 1, "unit_price": record.value}]
     return [{"description": record.name, "quantity": 1}]
 
 
