@@ -337,11 +337,19 @@ def composer_line(request: HttpRequest, record: Any, kind: str, connection: Xero
     except ValueError:
         return HttpResponse(status=400)
     posted = request.POST.copy()
-    # Picking an item replaces what the line had from the previous item.
-    for name in LINE_FIELDS:
-        posted.pop(composer.line_field(index, name), None)
-    request.POST = posted  # type: ignore[assignment]
     try:
+        if request.POST.get("picked") == "account":
+            # Choosing an account sets its default tax rate, as Xero's invoice screen does.
+            account = reference(connection).account(
+                posted.get(composer.line_field(index, "account_code"), "")
+            )
+            if account is not None and account.tax_type:
+                posted[composer.line_field(index, "tax_type")] = account.tax_type
+        else:
+            # Picking an item replaces what the line had from the previous item.
+            for name in LINE_FIELDS:
+                posted.pop(composer.line_field(index, name), None)
+        request.POST = posted  # type: ignore[assignment]
         found = _posted_composer(request, record, kind, connection)
     except XeroError as exc:
         return HttpResponse(status=502, content=escape(exc.message))
