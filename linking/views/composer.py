@@ -46,10 +46,16 @@ def reference(connection: XeroConnection, *, refresh: bool = False) -> Reference
     return xero.reference_data(connection, refresh=refresh)
 
 
-def contact_defaults(connection: XeroConnection, contact_id: object) -> ContactDefaults | None:
-    """What the Xero contact's invoices start with (its cached entry), or None when unknown."""
+def contact_defaults(
+    connection: XeroConnection, contact_id: object, *, ask: bool = True
+) -> ContactDefaults | None:
+    """What the Xero contact's invoices start with, or None when unknown: from the cache, and
+    (`ask`, for a new form) from Xero when not cached; a posted form never asks Xero for it."""
     if not (guid := xero.xero_id(str(contact_id or ""))):
         return None
+    if not ask:
+        found = xero.cached_contact(connection, guid)
+        return found.defaults if found is not None else None
     try:
         return xero.contact(connection, guid).value.defaults
     except XeroError:
@@ -259,7 +265,9 @@ def compose(
     posted = request.POST if request.method == "POST" else None
     action = str(posted.get("action", "")) if posted is not None else ""
     data = reference(connection, refresh=action == REFRESH)
-    contact = contact_defaults(connection, contact_id or (posted or {}).get("contact_id"))
+    contact = contact_defaults(
+        connection, contact_id or (posted or {}).get("contact_id"), ask=posted is None
+    )
     if posted is None:
         form = form_class(
             initial=form_class.initial_for(reference_data=data, contact=contact, **(initial or {})),

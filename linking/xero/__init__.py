@@ -32,12 +32,14 @@ from linking.xero.reads import (
     ContactInvoices,
     Items,
     Refetched,
+    cached_contact,
     contact,
     contact_account,
     contact_credit_notes,
     contact_invoices,
     find_invoices,
     items,
+    reference_data,
     refetch_contacts,
     refetch_credit_notes,
     refetch_invoices,
@@ -46,7 +48,6 @@ from linking.xero.reads import (
     remember_invoices,
     search_contacts,
 )
-from linking.xero.reads import reference_data as reference_data  # issue 13: the composer
 from linking.xero.tokens import refresh_locked
 from linking.xero.types import (
     Address,
@@ -111,6 +112,7 @@ __all__ = [
     "XeroError",
     "authorization_url",
     "background",
+    "cached_contact",
     "contact",
     "contact_account",
     "contact_credit_notes",

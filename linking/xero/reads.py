@@ -518,3 +518,9 @@ def reference_data(connection: XeroConnection, *, refresh: bool = False) -> Refe
 
     # refresh=True: the entry's freshness is XERO_REFERENCE_TTL, not the cache's own TTL.
     return cache.load(key, fetch, refresh=True).value
+
+
+def cached_contact(connection: XeroConnection, contact_id: str) -> Contact | None:
+    """The contact as last cached (fresh or not), without asking Xero; None when not cached."""
+    entry = cache.get(_key(connection, "contact", contact_id))
+    return entry.value if entry is not None else None
