@@ -5,6 +5,7 @@ checks from `linking.composer`; what Xero still refuses is shown at the field it
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from linking.views._common import gate, tab_context
 from linking.xero import ContactDefaults, ReferenceData, XeroError
 
 PREFIX = composer.LINE_PREFIX
+LINES_ID = "#composer-lines"  # the lines' fieldset: it asks for the total as they change
 # Which buttons the form posts with, besides Create: Work out total, Refresh (Xero's choices
 # read again), "Use for every line" (account or tax rate of line N on every line).
 PREVIEW, REFRESH = "preview", "refresh"
@@ -365,13 +367,12 @@ def composer_line(request: HttpRequest, record: Any, kind: str, connection: Xero
         return HttpResponse(status=400)
     found.work_out()
     context = tab_context(
-        record, kind, **found.context(), line=found.lines.forms[index], index=index + 1,
-        oob=True,
-    )  # fmt: skip
-    row = render_to_string("linking/_composer_line.html", context, request=request)
-    return HttpResponse(row + _totals_html(request, record, kind, found).replace(
-        'id="draft-totals"', 'id="draft-totals" hx-swap-oob="true"', 1
-    ))  # fmt: skip
+        record, kind, **found.context(), line=found.lines.forms[index], index=index + 1
+    )
+    response = render(request, "linking/_composer_line.html", context)
+    # The total is asked for again once the line is in place (the lines' fieldset listens).
+    response["HX-Trigger-After-Settle"] = json.dumps({"composer-changed": {"target": LINES_ID}})
+    return response
 
 
 def render_composer(

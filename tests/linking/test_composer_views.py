@@ -6,6 +6,7 @@ draft Xero stores: every field as the form showed it."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import uuid
 from datetime import date, timedelta
@@ -168,12 +169,17 @@ def test_work_out_total_without_javascript_rerenders_the_form_with_the_total(
 def test_picking_an_item_fills_its_line_from_xero(connection, sso_user_client):
     org, _ = linked_org(connection, "Basket Case")
     data = form([{"item_code": "TRAINING", "quantity": "3"}], line="0")
-    page = sso_user_client.post(f"{tab_url(org)}invoice-line", data).content.decode()
+    response = sso_user_client.post(f"{tab_url(org)}invoice-line", data)
+    page = response.content.decode()
     assert 'value="Training session"' in page
     assert 'value="900.00"' in page or 'value="900.0000"' in page
     assert re.search(r'<option value="260" selected>260 — Other Revenue</option>', page)
     assert re.search(r'<option value="OUTPUT" selected>GST on Income \(10%\)</option>', page)
-    assert shown(page, "draft-total") == ["2,970.00"]  # out of band: 3 x 900 + GST
+    assert shown(page, "line-amount") == ["2,700.00"]  # 3 x 900
+    # Once the line is in place, the lines ask for the total again.
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "composer-changed": {"target": "#composer-lines"}
+    }
 
 
 def test_use_for_every_line_sets_the_account_and_the_tax_rate_of_all_lines(
