@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from linking import composer
@@ -325,3 +326,18 @@ def test_an_opportunitys_lines_prefill_with_their_item_account_and_tax_rate(
 
 def _fields(page: str) -> dict[str, Any]:
     return dict(re.findall(r'name="([\w-]+)" value="([^"]*)"', page))
+
+
+def test_the_preview_and_line_helpers_need_an_sso_session_and_a_post(
+    connection, sso_user, sso_user_client
+):
+    org, _ = linked_org(connection, "Basket Case")
+    password_only = Client()
+    password_only.force_login(sso_user)  # signed in, but not through SSO
+    answer = password_only.post(f"{tab_url(org)}invoice-preview", form([RETAINER]))
+    refused = answer.content.decode()
+    assert "draft-total" not in refused and "Sign in with" in text_of(refused)
+    assert sso_user_client.get(f"{tab_url(org)}invoice-preview").status_code == 405
+    bad = sso_user_client.post(f"{tab_url(org)}invoice-line", form([RETAINER], line="x"))
+    assert bad.status_code == 400
+    assert sso_user_client.post("/xero/tab/nothing/1/invoice-preview").status_code == 404
