@@ -308,7 +308,7 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
         return tuple(items)
 
 
-InvoiceLineFormSet = forms.formset_factory(
+InvoiceLineFormSet: type[BaseInvoiceLineFormSet] = forms.formset_factory(  # type: ignore[assignment]
     InvoiceLineForm,
     formset=BaseInvoiceLineFormSet,
     extra=0,

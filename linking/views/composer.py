@@ -154,7 +154,7 @@ class Composer:
         )
         by_index = {line.index: line for line in self.preview.lines}
         for index, line_form in enumerate(self.lines.forms):
-            line_form.preview = by_index.get(index)  # type: ignore[attr-defined]
+            setattr(line_form, "preview", by_index.get(index))  # noqa: B010  (for the template)
         self._due_date_source()
         return self.preview
 
@@ -267,9 +267,8 @@ def compose(
     posted = request.POST if request.method == "POST" else None
     action = str(posted.get("action", "")) if posted is not None else ""
     data = reference(connection, refresh=action == REFRESH)
-    contact = contact_defaults(
-        connection, contact_id or (posted or {}).get("contact_id"), ask=posted is None
-    )
+    chosen = contact_id or (posted.get("contact_id", "") if posted is not None else "")
+    contact = contact_defaults(connection, chosen, ask=posted is None)
     if posted is None:
         form = form_class(
             initial=form_class.initial_for(reference_data=data, contact=contact, **(initial or {})),

@@ -486,8 +486,8 @@ def reference_data(connection: XeroConnection, *, refresh: bool = False) -> Refe
     currencies and payment terms: cached per connection, fresh for XERO_REFERENCE_TTL seconds;
     when due, the seven reads are made at once (single-flight across processes)."""
     key = _key(connection, "reference-data")
-    if not refresh and _reference_fresh(entry := cache.get(key)):
-        assert entry is not None
+    entry: Cached[ReferenceData] | None = cache.get(key)
+    if not refresh and entry is not None and _reference_fresh(entry):
         return entry.value
 
     def fetch(_previous: Cached[ReferenceData] | None) -> ReferenceData:
@@ -517,7 +517,9 @@ def reference_data(connection: XeroConnection, *, refresh: bool = False) -> Refe
         )
 
     # refresh=True: the entry's freshness is XERO_REFERENCE_TTL, not the cache's own TTL.
-    return cache.load(key, fetch, refresh=True).value
+    loaded: Cached[ReferenceData] = cache.load(key, fetch, refresh=True)
+    data: ReferenceData = loaded.value
+    return data
 
 
 def cached_contact(connection: XeroConnection, contact_id: str) -> Contact | None:
