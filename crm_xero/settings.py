@@ -308,6 +308,9 @@ XERO_READ_TIMEOUT = envint("XERO_READ_TIMEOUT", 20, minimum=1)
 # refreshed incrementally or shown, marked stale, when Xero is busy.
 XERO_CACHE_TTL = envint("XERO_CACHE_TTL", 600, minimum=0)
 XERO_CACHE_KEEP = envint("XERO_CACHE_KEEP", 86_400, minimum=60)
+# The organisation's items, accounts, tax rates, tracking, themes and currencies (the invoice
+# composer's reference data) are fresh for this many seconds; the form's Refresh reads them again.
+XERO_REFERENCE_TTL = envint("XERO_REFERENCE_TTL", 3600, minimum=0)
 # The app's share of each tenant's rate limits (Xero: 60 a minute, 5 at once); a margin under
 # 60 absorbs the sliding-window estimate's error.
 XERO_RATE_PER_MINUTE = envint("XERO_RATE_PER_MINUTE", 55, minimum=1)

@@ -498,15 +498,17 @@ def deal_invoice_lines(record: Deal) -> list[dict[str, object]]:
             {
                 "description": line.description,
                 "quantity": plain_decimal(line.quantity),  # "2", not "2.0000"
-                "unit_amount": line.unit_price,
+                "unit_price": line.unit_price,
+                "item_code": line.item_code,
                 "account_code": line.account_code,
+                "tax_type": line.tax_type,
             }
             for line in record.line_items.all()
         ]
         if lines:
             return lines
         if record.value:
-            return [{"description": record.name, "quantity": 1, "unit_amount": record.value}]
+            return [{"description": record.name, "quantity": 1, "unit_price": record.value}]
     return [{"description": record.name, "quantity": 1}]
 
 

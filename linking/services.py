@@ -596,10 +596,43 @@ def details_copy_from_xero(
     return plan
 
 
+def draft_fields(draft: InvoiceDraft) -> dict[str, Any]:
+    """The fields an invoice draft is sent with, as the audit keeps them (JSON)."""
+    return {
+        "date": draft.date.isoformat() if draft.date else "",
+        "due_date": draft.due_date.isoformat() if draft.due_date else "",
+        "reference": draft.reference,
+        "currency": draft.currency,
+        "line_amount_types": draft.line_amount_types,
+        "branding_theme_id": draft.branding_theme_id,
+        "status": draft.status,
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": str(line.quantity),
+                "unit_amount": str(line.unit_amount),
+                "item_code": line.item_code,
+                "account_code": line.account_code,
+                "tax_type": line.tax_type,
+                "discount_rate": str(line.discount_rate) if line.discount_rate else "",
+                "tracking": [
+                    {
+                        "category": t.category_name or t.category_id,
+                        "option": t.option_name or t.option_id,
+                    }
+                    for t in line.tracking
+                ],
+            }
+            for line in draft.line_items
+        ],
+    }
+
+
 def invoice_draft_create(
     *, user: Actor, record: Record, connection: XeroConnection, draft: InvoiceDraft, token: str
 ) -> Invoice:
-    """Create a DRAFT sales invoice in Xero; a double submit (same token) makes one."""
+    """Create a sales invoice in Xero as DRAFT (or SUBMITTED) with every field of the draft;
+    a double submit (same token) makes one. Audited with the fields sent."""
     with _audited(Action.CREATE_INVOICE, user, record, connection, draft.contact_id) as audit:
         invoice = xero.create_invoice_draft(
             connection, draft, idempotency_key=idempotency_key("invoice", record, token)
@@ -611,6 +644,8 @@ def invoice_draft_create(
                 "number": invoice.number,
                 "total": str(invoice.total),
                 "contact": draft.contact_id,
+                "status": invoice.status or draft.status,
+                "sent": draft_fields(draft),
             },
         )
     return invoice

@@ -1,7 +1,14 @@
 from django.urls import path
 
 from linking import webhooks
-from linking.views import contact_tab, deal_tab, integrations, invoice_detail, record_tab
+from linking.views import (
+    composer,
+    contact_tab,
+    deal_tab,
+    integrations,
+    invoice_detail,
+    record_tab,
+)
 
 app_name = "linking"
 
@@ -16,6 +23,8 @@ urlpatterns = [
     path(f"{tab}copy-to-xero", contact_tab.xero_copy_to, name="xero_copy_to"),
     path(f"{tab}copy-from-xero", contact_tab.xero_copy_from, name="xero_copy_from"),
     path(f"{tab}invoice", contact_tab.xero_invoice, name="xero_invoice"),
+    path(f"{tab}invoice-preview", composer.composer_preview, name="invoice_preview"),
+    path(f"{tab}invoice-line", composer.composer_line, name="invoice_line"),
     path(f"{tab}find", deal_tab.deal_find, name="deal_find"),
     path(f"{tab}link-item", deal_tab.deal_link, name="deal_link"),
     path(f"{tab}unlink-item", deal_tab.deal_unlink, name="deal_unlink"),

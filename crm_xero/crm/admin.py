@@ -32,6 +32,7 @@ class ContactAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 class LineItemInline(admin.TabularInline):
     model = OpportunityLineItem
     extra = 0
+    fields = ["description", "quantity", "unit_price", "item_code", "account_code", "tax_type"]
 
 
 @admin.register(Opportunity)

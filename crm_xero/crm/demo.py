@@ -303,13 +303,14 @@ LAST_NAMES = [
     "García",
 ]
 
+# (description, quantity, unit price, Xero account code, Xero item code): the sandbox's items.
 SERVICES = [
-    ("Discovery workshop", Decimal("1"), Decimal("2400.00"), "200"),
-    ("Implementation (days)", Decimal("10"), Decimal("1450.00"), "200"),
-    ("Training session", Decimal("2"), Decimal("900.00"), "260"),
-    ("Annual support plan", Decimal("1"), Decimal("5200.00"), "200"),
-    ("Hardware kit", Decimal("4"), Decimal("349.95"), "210"),
-    ("Travel and expenses", Decimal("1"), Decimal("640.00"), ""),
+    ("Discovery workshop", Decimal("1"), Decimal("2400.00"), "200", "DISCOVERY"),
+    ("Implementation (days)", Decimal("10"), Decimal("1450.00"), "200", "IMPL-DAY"),
+    ("Training session", Decimal("2"), Decimal("900.00"), "260", "TRAINING"),
+    ("Annual support plan", Decimal("1"), Decimal("5200.00"), "200", "SUPPORT-ANNUAL"),
+    ("Hardware kit", Decimal("4"), Decimal("349.95"), "210", "HW-KIT"),
+    ("Travel and expenses", Decimal("1"), Decimal("640.00"), "", "TRAVEL"),
 ]
 
 OPPORTUNITIES = [
@@ -411,13 +412,14 @@ def seed_demo(*, today: date) -> SeedResult:
         )
         if created:
             lines = [SERVICES[(i + k) % len(SERVICES)] for k in range(1 + i % 3)]
-            for position, (description, quantity, price, account) in enumerate(lines):
+            for position, (description, quantity, price, account, item) in enumerate(lines):
                 OpportunityLineItem.objects.create(
                     opportunity=opportunity,
                     description=description,
                     quantity=quantity,
                     unit_price=price,
                     account_code=account,
+                    item_code=item,
                     position=position,
                 )
             opportunity.value = opportunity.line_items_total

@@ -89,7 +89,7 @@ class OpportunityForm(_PartiesMixin, forms.ModelForm):
 class OpportunityLineItemForm(forms.ModelForm):
     class Meta:
         model = OpportunityLineItem
-        fields = ["description", "quantity", "unit_price", "account_code"]
+        fields = ["description", "quantity", "unit_price", "item_code", "account_code", "tax_type"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -171,6 +171,15 @@ class OpportunityLineItem(models.Model):
     account_code = models.CharField(
         max_length=10, blank=True, help_text="Optional: the Xero account code, e.g. 200."
     )
+    item_code = models.CharField(
+        max_length=30, blank=True, help_text="Optional: the Xero item code, e.g. TRAINING."
+    )
+    tax_type = models.CharField(
+        "Tax rate",
+        max_length=32,
+        blank=True,
+        help_text="Optional: the Xero tax type, e.g. OUTPUT (GST on Income).",
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

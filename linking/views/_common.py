@@ -224,8 +224,11 @@ def _invoice_id(item) -> str | None:
 
 
 def draft_notice(invoice, *, linked_to: str = "") -> str:
-    """What the tab says after an invoice draft was created (and linked to the deal)."""
-    number = f" {invoice.number}" if invoice.number else ""
+    """What the tab says after an invoice draft was created (and linked to the deal): Xero's
+    number and total, e.g. "INV-0042 for AUD 9,239.78 created as a draft in Xero."."""
+    number = invoice.number or "An invoice"
     linked = f" and linked to this {linked_to}" if linked_to else ""
     amount = f"{invoice.currency} {invoice.total:,.2f}"
-    return f"Draft invoice{number} for {amount} created in Xero{linked}."
+    if invoice.status == "SUBMITTED":
+        return f"{number} for {amount} created in Xero and submitted for approval{linked}."
+    return f"{number} for {amount} created as a draft in Xero{linked}."

@@ -11,12 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linking import chart, figures, recent, selectors, services, tasks
 from linking.copying import describe, describe_refusals
-from linking.forms import (
-    InvoiceDraftForm,
-    InvoiceLineFormSet,
-    SearchForm,
-)
+from linking.forms import InvoiceDraftForm, SearchForm
 from linking.timezones import organisation_today
+from linking.views import composer as composer_views
 from linking.views._common import (
     answered_in,
     contact_action,
@@ -191,25 +188,29 @@ def xero_copy_from(request, record, kind, connection):
 @require_http_methods(["GET", "POST"])
 @contact_action
 def xero_invoice(request, record, kind, connection):
-    """Create invoice draft: the form (GET), then a DRAFT sales invoice in Xero (POST)."""
+    """Create invoice draft: the composer (GET; Work out total, Refresh, Use for every line),
+    then the invoice in Xero, checked first (POST)."""
     link = _link_or_404(record, connection)
-    data = request.POST if request.method == "POST" else None
-    form = InvoiceDraftForm(
-        data, initial=InvoiceDraftForm.initial_for(currency=connection.base_currency)
-    )
-    lines = InvoiceLineFormSet(data, prefix="lines")
-    context = tab_context(record, kind, link=link, form=form, lines=lines)
-    if data is None or not (form.is_valid() and lines.is_valid()):
-        return render(request, "linking/tab_invoice_form.html", context)
+    context = tab_context(record, kind, link=link)
+    try:
+        found, action = composer_views.compose(
+            request, connection, form_class=InvoiceDraftForm, contact_id=str(link.xero_id)
+        )
+    except XeroError as exc:
+        context["error"] = exc
+        return render(request, "linking/tab_error.html", context)
+    template = "linking/tab_invoice_form.html"
+    if request.method != "POST" or action or not found.check():
+        return composer_views.render_composer(request, template, context, found)
     try:
         invoice = services.invoice_draft_create(
             user=request.user,
             record=record,
             connection=connection,
-            draft=form.draft(lines, contact_id=str(link.xero_id)),
-            token=form.cleaned_data["token"],
+            draft=found.form.draft(found.lines, contact_id=str(link.xero_id)),
+            token=found.form.cleaned_data["token"],
         )
     except XeroError as exc:
-        context["problem"] = error_words(exc)
-        return render(request, "linking/tab_invoice_form.html", context)
+        context["problem"] = found.place_refusal(exc)
+        return composer_views.render_composer(request, template, context, found)
     return contact_tab(request, record, kind, connection, notice=draft_notice(invoice))

@@ -16,10 +16,10 @@ from linking.forms import (
     ContactPickerForm,
     DealInvoiceForm,
     FindItemsForm,
-    InvoiceLineFormSet,
     NewXeroContactForm,
 )
 from linking.timezones import organisation_today
+from linking.views import composer as composer_views
 from linking.views._common import (
     answered_in,
     deal_action,
@@ -148,44 +148,58 @@ def deal_unlink(request, record, kind, connection):
 @require_http_methods(["GET", "POST"])
 @deal_action
 def deal_invoice(request, record, kind, connection):
-    """Create invoice draft for a deal: choose the Xero contact, edit the lines, create, link."""
-    data = request.POST if request.method == "POST" else None
+    """Create invoice draft for a deal: choose the Xero contact, compose the lines (prefilled
+    from the opportunity's), check, create, link."""
     defaults = selectors.deal_invoice_defaults(record=record, connection=connection)
-    form = DealInvoiceForm(data, initial=DealInvoiceForm.initial_for(**defaults))
-    lines = InvoiceLineFormSet(data, prefix="lines", initial=selectors.deal_invoice_lines(record))
     context = tab_context(
         record,
         kind,
-        form=form,
-        lines=lines,
         new_contact_name=selectors.deal_party_name(record),
         token=uuid.uuid4().hex,
     )
-    if data is None or not (form.is_valid() and lines.is_valid()):
-        return _invoice_form(request, connection, form, context)
+    try:
+        found, action = composer_views.compose(
+            request,
+            connection,
+            form_class=DealInvoiceForm,
+            contact_id=defaults.get("contact_id", ""),
+            initial_lines=selectors.deal_invoice_lines(record),
+            initial=defaults,
+        )
+    except XeroError as exc:
+        context["error"] = exc
+        return render(request, "linking/tab_error.html", context)
+    if request.method != "POST" or action or not found.check():
+        return _invoice_form(request, connection, found, context)
     try:
         invoice, _ = services.deal_invoice_create(
             user=request.user,
             record=record,
             connection=connection,
-            draft=form.draft(lines, contact_id=form.cleaned_data["contact_id"]),
-            token=form.cleaned_data["token"],
+            draft=found.form.draft(found.lines, contact_id=found.form.cleaned_data["contact_id"]),
+            token=found.form.cleaned_data["token"],
         )
-    except (XeroError, services.LinkError) as exc:
+    except XeroError as exc:
+        context["problem"] = found.place_refusal(exc)
+        return _invoice_form(request, connection, found, context)
+    except services.LinkError as exc:
         context["problem"] = error_words(exc)
-        return _invoice_form(request, connection, form, context)
+        return _invoice_form(request, connection, found, context)
     notice = draft_notice(invoice, linked_to=kind)
     return deal_tab(request, record, kind, connection, notice=notice)
 
 
-def _invoice_form(request, connection, form, context):
+def _invoice_form(request, connection, found, context):
     """The deal invoice form again, naming the Xero contact chosen so far."""
+    form = found.form
     context["contact_name"] = selectors.contact_name(
         connection=connection,
         contact_id=form["contact_id"].value(),
         name=form["contact_name"].value(),
     )
-    return render(request, "linking/tab_deal_invoice_form.html", context)
+    return composer_views.render_composer(
+        request, "linking/tab_deal_invoice_form.html", context, found
+    )
 
 
 @require_http_methods(["GET", "POST"])

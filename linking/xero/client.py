@@ -40,17 +40,26 @@ from linking.xero.fanout import parallel
 from linking.xero.ids import xero_id
 from linking.xero.types import (
     Address,
+    BrandingTheme,
     Contact,
     ContactDraft,
     ContactPerson,
     CreditNote,
+    Currency,
     Invoice,
     InvoiceDraft,
+    Item,
+    LedgerAccount,
+    LineItem,
     Organisation,
+    PaymentTerm,
     Phone,
     RateLimits,
+    TaxRate,
     Tenant,
     TokenSet,
+    TrackingCategory,
+    TrackingChoice,
 )
 
 log = logging.getLogger(__name__)
@@ -184,6 +193,29 @@ def _xero_message(body: bytes | str | None) -> str:
 Headers = Mapping[str, str]
 
 
+def _validation_messages(body: bytes | str | None) -> tuple[str, ...]:
+    """Each of the ValidationErrors messages of a 400's Elements (and their LineItems), once."""
+    try:
+        data = json.loads(body or "")
+    except (TypeError, ValueError):
+        return ()
+    if not isinstance(data, dict):
+        return ()
+    messages: list[str] = []
+    for element in data.get("Elements") or []:
+        if not isinstance(element, dict):
+            continue
+        parts = [element, *(line for line in element.get("LineItems") or [])]
+        for part in parts:
+            if isinstance(part, dict):
+                messages.extend(
+                    str(error.get("Message") or "")
+                    for error in part.get("ValidationErrors") or []
+                    if isinstance(error, dict)
+                )
+    return tuple(m for m in dict.fromkeys(messages) if m)
+
+
 def _header(headers: Headers | None, name: str) -> str | None:
     if not headers:
         return None
@@ -217,7 +249,11 @@ def _api_error(exc: ApiException, connection: XeroConnection) -> XeroError:
         )
     if status == 400:
         return XeroError(
-            said or "Xero refused the request.", status=400, code="validation", xero_said=bool(said)
+            said or "Xero refused the request.",
+            status=400,
+            code="validation",
+            xero_said=bool(said),
+            validation=_validation_messages(exc.body),
         )
     if status == 401:
         return XeroError(
@@ -408,21 +444,43 @@ def _sdk_person(person: ContactPerson) -> xm.ContactPerson:
     )
 
 
+def _sdk_tracking(choice: TrackingChoice) -> xm.LineItemTracking:
+    """A line's tracking option: by ids when known, else by category and option names."""
+    if choice.category_id and choice.option_id:
+        return xm.LineItemTracking(
+            tracking_category_id=choice.category_id, tracking_option_id=choice.option_id
+        )
+    return xm.LineItemTracking(name=choice.category_name, option=choice.option_name)
+
+
+def _sdk_line(item: LineItem) -> xm.LineItem:
+    kwargs: dict[str, Any] = {
+        "description": item.description,
+        "quantity": item.quantity,
+        "unit_amount": item.unit_amount,
+    }
+    for name, given in (
+        ("item_code", item.item_code),
+        ("account_code", item.account_code),
+        ("tax_type", item.tax_type),
+    ):
+        if given:
+            kwargs[name] = given
+    if item.discount_rate:
+        kwargs["discount_rate"] = item.discount_rate
+    if item.tracking:
+        kwargs["tracking"] = [_sdk_tracking(choice) for choice in item.tracking]
+    return xm.LineItem(**kwargs)
+
+
 def _sdk_invoice(draft: InvoiceDraft) -> xm.Invoice:
     kwargs: dict[str, Any] = {
         "type": draft.type,
         "contact": xm.Contact(contact_id=draft.contact_id),
-        "status": "DRAFT",
-        "line_amount_types": xm.LineAmountTypes.EXCLUSIVE,
-        "line_items": [
-            xm.LineItem(
-                description=item.description,
-                quantity=item.quantity,
-                unit_amount=item.unit_amount,
-                account_code=item.account_code or None,
-            )
-            for item in draft.line_items
-        ],
+        "status": draft.status if draft.status in ("DRAFT", "SUBMITTED") else "DRAFT",
+        # The SDK wants enum members for LineAmountTypes and CurrencyCode.
+        "line_amount_types": xm.LineAmountTypes(draft.line_amount_types or "Exclusive"),
+        "line_items": [_sdk_line(item) for item in draft.line_items],
     }
     if draft.date:
         kwargs["date"] = draft.date
@@ -431,8 +489,9 @@ def _sdk_invoice(draft: InvoiceDraft) -> xm.Invoice:
     if draft.reference:
         kwargs["reference"] = draft.reference
     if draft.currency:
-        # The SDK wants enum members for CurrencyCode.
         kwargs["currency_code"] = xm.CurrencyCode(draft.currency)
+    if draft.branding_theme_id:
+        kwargs["branding_theme_id"] = draft.branding_theme_id
     return xm.Invoice(**kwargs)
 
 
@@ -733,11 +792,18 @@ def get_invoice(connection: XeroConnection, invoice_id: str) -> Invoice:
 def create_invoice_draft(
     connection: XeroConnection, draft: InvoiceDraft, *, idempotency_key: str
 ) -> Invoice:
-    """Create a DRAFT invoice; a repeated idempotency key returns the first one, not a second."""
+    """Create a DRAFT (or SUBMITTED) invoice with every field of the draft; a repeated
+    idempotency key returns the first one, not a second."""
     # https://developer.xero.com/documentation/guides/idempotent-requests
+    # unitdp=4: unit prices keep their 4 decimal places (otherwise Xero rounds them to 2).
+    # https://developer.xero.com/documentation/api/accounting/invoices#put-invoices
     body = xm.Invoices(invoices=[_sdk_invoice(draft)])
     data = _send(
-        connection, AccountingApi.create_invoices, body, idempotency_key=idempotency_key[:128]
+        connection,
+        AccountingApi.create_invoices,
+        body,
+        unitdp=4,
+        idempotency_key=idempotency_key[:128],
     )
     return _first(mappers.invoice, data, "Invoices")
 
@@ -855,3 +921,65 @@ def get_online_invoice_url(connection: XeroConnection, invoice_id: str) -> str:
     if not url.startswith(("https://", "http://")):
         raise _unreadable()
     return url
+
+
+# ------------------------------------------------ issue 13: reference data for invoice drafts
+# The settings a sales invoice draft is composed from: items, chart of accounts, tax rates,
+# tracking categories, branding themes, currencies, the organisation's payment terms.
+# All readable with accounting.settings.read.
+# https://developer.xero.com/documentation/api/accounting/items
+
+
+def list_items(connection: XeroConnection) -> list[Item]:
+    """Every item (sold or not), unit prices to 4 dp (unitdp=4)."""
+    data = _send(connection, AccountingApi.get_items, unitdp=4)
+    return _mapped(mappers.item, (data or {}).get("Items"))
+
+
+def list_accounts(connection: XeroConnection) -> list[LedgerAccount]:
+    """The chart of accounts, archived accounts too (so they are refused by name)."""
+    # https://developer.xero.com/documentation/api/accounting/accounts
+    data = _send(connection, AccountingApi.get_accounts)
+    return _mapped(mappers.account, (data or {}).get("Accounts"))
+
+
+def list_tax_rates(connection: XeroConnection) -> list[TaxRate]:
+    """Every tax rate of the organisation."""
+    # https://developer.xero.com/documentation/api/accounting/taxrates
+    data = _send(connection, AccountingApi.get_tax_rates)
+    return _mapped(mappers.tax_rate, (data or {}).get("TaxRates"))
+
+
+def list_tracking_categories(connection: XeroConnection) -> list[TrackingCategory]:
+    """Every tracking category and option, archived ones too (includeArchived=true), so that
+    an archived one is refused by its name."""
+    # https://developer.xero.com/documentation/api/accounting/trackingcategories
+    data = _send(connection, AccountingApi.get_tracking_categories, include_archived=TRUE)
+    return _mapped(mappers.tracking_category, (data or {}).get("TrackingCategories"))
+
+
+def list_branding_themes(connection: XeroConnection) -> list[BrandingTheme]:
+    """The organisation's branding themes."""
+    # https://developer.xero.com/documentation/api/accounting/brandingthemes
+    data = _send(connection, AccountingApi.get_branding_themes)
+    return _mapped(mappers.branding_theme, (data or {}).get("BrandingThemes"))
+
+
+def list_currencies(connection: XeroConnection) -> list[Currency]:
+    """The currencies the organisation has enabled."""
+    # https://developer.xero.com/documentation/api/accounting/currencies
+    data = _send(connection, AccountingApi.get_currencies)
+    return _mapped(mappers.currency, (data or {}).get("Currencies"))
+
+
+def get_invoice_settings(connection: XeroConnection) -> tuple[str, PaymentTerm | None]:
+    """The organisation's base currency and sales payment terms (GET /Organisation)."""
+    # https://developer.xero.com/documentation/api/accounting/organisation
+    data = _send(connection, AccountingApi.get_organisations)
+    records = (data or {}).get("Organisations") or []
+    if not records or not isinstance(records[0], dict):
+        raise _unreadable()
+    try:
+        return mappers.text(records[0].get("BaseCurrency")), mappers.sales_payment_term(records[0])
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise _unreadable() from exc

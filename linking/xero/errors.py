@@ -10,6 +10,7 @@ import urllib3.exceptions as u3
 
 class XeroError(Exception):
     xero_said = False  # (for errors pickled before the flag existed)
+    validation: tuple[str, ...] = ()
 
     """Xero refused or failed; `message` is fit to show a person (Xero's words when it gave any).
 
@@ -19,7 +20,8 @@ class XeroError(Exception):
     - retryable: a retry later may help (timeouts, 5xx, rate limits);
     - reconnect: the connection is dead (revoked or expired grant); an admin must reconnect;
     - status: the HTTP status Xero answered with, when there was one;
-    - code: a short machine-readable reason, e.g. "invalid_grant", "not_found", "validation".
+    - code: a short machine-readable reason, e.g. "invalid_grant", "not_found", "validation";
+    - validation: each of Xero's ValidationErrors messages (a 400's Elements), in Xero's words.
     """
 
     def __init__(
@@ -32,6 +34,7 @@ class XeroError(Exception):
         reconnect: bool = False,
         code: str = "",
         xero_said: bool = False,
+        validation: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -41,6 +44,7 @@ class XeroError(Exception):
         self.reconnect = reconnect
         self.code = code
         self.xero_said = xero_said
+        self.validation = tuple(validation)
 
     def __repr__(self) -> str:
         return f"XeroError({self.message!r}, status={self.status}, code={self.code!r})"

@@ -17,16 +17,25 @@ from linking.xero.types import (
     Address,
     Allocation,
     AppliedCredit,
+    BrandingTheme,
     Contact,
+    ContactDefaults,
     ContactPerson,
     CreditNote,
+    Currency,
     Invoice,
+    Item,
+    LedgerAccount,
     LineItem,
     Organisation,
     Payment,
+    PaymentTerm,
     Phone,
+    TaxRate,
     Tenant,
+    TrackingCategory,
     TrackingChoice,
+    TrackingOption,
 )
 
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
@@ -112,6 +121,7 @@ def contact(data: Json) -> Contact:
         addresses=tuple(a for a in addresses if not a.is_empty),
         updated_at=timestamp(data.get("UpdatedDateUTC")),
         persons=tuple(contact_person(p) for p in data.get("ContactPersons") or []),
+        defaults=contact_defaults(data),
     )
 
 
@@ -285,3 +295,115 @@ def allocation(data: Json) -> Allocation:
 def online_invoice_url(data: Json) -> str:
     """The link of GET /Invoices/{id}/OnlineInvoice (OnlineInvoices[].OnlineInvoiceUrl)."""
     return text(data.get("OnlineInvoiceUrl"))
+
+
+# ------------------------------------------------ issue 13: reference data for invoice drafts
+# GET /Items, /Accounts, /TaxRates, /TrackingCategories, /BrandingThemes, /Currencies, the
+# organisation's PaymentTerms and a contact's sales defaults, as xero_accounting.yaml names them.
+# https://developer.xero.com/documentation/api/accounting/items (and accounts, taxrates, ...)
+
+
+def item(data: Json) -> Item:
+    """An item, seen from the sales side (SalesDetails); an item not sold has none."""
+    sales = data.get("SalesDetails") or {}
+    return Item(
+        item_id=text(data.get("ItemID")),
+        code=text(data.get("Code")),
+        name=text(data.get("Name")),
+        description=text(data.get("Description")),
+        is_sold=data.get("IsSold") is not False,  # Xero's default is true
+        unit_price=maybe_decimal(sales.get("UnitPrice")),
+        account_code=text(sales.get("AccountCode")),
+        tax_type=text(sales.get("TaxType")),
+    )
+
+
+def account(data: Json) -> LedgerAccount:
+    """An account of the chart of accounts."""
+    return LedgerAccount(
+        account_id=text(data.get("AccountID")),
+        code=text(data.get("Code")),
+        name=text(data.get("Name")),
+        type=text(data.get("Type")),
+        status=text(data.get("Status")) or "ACTIVE",
+        tax_type=text(data.get("TaxType")),
+        class_=text(data.get("Class")),
+    )
+
+
+def tax_rate(data: Json) -> TaxRate:
+    """A tax rate; EffectiveRate is a percentage (10.0 for 10%)."""
+    return TaxRate(
+        name=text(data.get("Name")),
+        tax_type=text(data.get("TaxType")),
+        status=text(data.get("Status")) or "ACTIVE",
+        effective_rate=decimal(data.get("EffectiveRate")),
+        can_apply_to_revenue=bool(data.get("CanApplyToRevenue")),
+    )
+
+
+def tracking_option(data: Json) -> TrackingOption:
+    return TrackingOption(
+        tracking_option_id=text(data.get("TrackingOptionID")),
+        name=text(data.get("Name")),
+        status=text(data.get("Status")) or "ACTIVE",
+    )
+
+
+def tracking_category(data: Json) -> TrackingCategory:
+    """A tracking category with all its options (archived ones too, when Xero lists them)."""
+    return TrackingCategory(
+        tracking_category_id=text(data.get("TrackingCategoryID")),
+        name=text(data.get("Name")),
+        status=text(data.get("Status")) or "ACTIVE",
+        options=tuple(tracking_option(o) for o in data.get("Options") or []),
+    )
+
+
+def branding_theme(data: Json) -> BrandingTheme:
+    return BrandingTheme(
+        branding_theme_id=text(data.get("BrandingThemeID")),
+        name=text(data.get("Name")),
+        sort_order=int(data.get("SortOrder") or 0),
+    )
+
+
+def currency(data: Json) -> Currency:
+    return Currency(code=text(data.get("Code")), description=text(data.get("Description")))
+
+
+def payment_term(data: Json | None) -> PaymentTerm | None:
+    """One side of PaymentTerms ({"Day": 20, "Type": "OFFOLLOWINGMONTH"}), or None when unset."""
+    if not data or not data.get("Type"):
+        return None
+    return PaymentTerm(day=int(data.get("Day") or 0), type=text(data.get("Type")))
+
+
+def sales_payment_term(data: Json) -> PaymentTerm | None:
+    """An organisation's or contact's PaymentTerms.Sales."""
+    return payment_term((data.get("PaymentTerms") or {}).get("Sales"))
+
+
+_DEFAULT_KEYS = (
+    "PaymentTerms",
+    "DefaultCurrency",
+    "SalesDefaultLineAmountType",
+    "AccountsReceivableTaxType",
+    "SalesDefaultAccountCode",
+    "BrandingTheme",
+)
+
+
+def contact_defaults(data: Json) -> ContactDefaults | None:
+    """What a new sales invoice to the contact starts with; None when Xero said none of it
+    (lists without paging leave these fields out)."""
+    if not any(data.get(key) for key in _DEFAULT_KEYS):
+        return None
+    return ContactDefaults(
+        sales_payment_term=sales_payment_term(data),
+        default_currency=text(data.get("DefaultCurrency")),
+        sales_default_line_amount_type=text(data.get("SalesDefaultLineAmountType")),
+        accounts_receivable_tax_type=text(data.get("AccountsReceivableTaxType")),
+        sales_default_account_code=text(data.get("SalesDefaultAccountCode")),
+        branding_theme_id=text((data.get("BrandingTheme") or {}).get("BrandingThemeID")),
+    )

@@ -40,7 +40,7 @@ from linking.xero.cache import Cached
 from linking.xero.errors import XeroError
 from linking.xero.fanout import parallel
 from linking.xero.ids import xero_id
-from linking.xero.types import Contact, CreditNote, Invoice
+from linking.xero.types import Contact, CreditNote, Invoice, ReferenceData
 
 IDS_PER_CALL = 50  # Xero takes about 50 ids in one IDs filter
 # If-Modified-Since is compared with Xero's clock, not ours: ask again for a margin before.
@@ -575,3 +575,61 @@ def forget_invoice_details(connection: XeroConnection, ids: Iterable[str]) -> No
 def forget_credit_note_details(connection: XeroConnection, ids: Iterable[str]) -> None:
     """Drop the cached full credit notes with these ids: they changed in Xero."""
     cache.invalidate([_detail_key(connection, "credit-note-detail", i) for i in ids])
+
+
+# ------------------------------------------------ issue 13: reference data for invoice drafts
+
+
+def _reference_fresh(entry: Cached[ReferenceData] | None) -> bool:
+    return (
+        entry is not None
+        and entry.problem is None
+        and time.time() - entry.checked_at < settings.XERO_REFERENCE_TTL
+    )
+
+
+def reference_data(connection: XeroConnection, *, refresh: bool = False) -> ReferenceData:
+    """The organisation's items, accounts, tax rates, tracking categories, branding themes,
+    currencies and payment terms: cached per connection, fresh for XERO_REFERENCE_TTL seconds;
+    when due, the seven reads are made at once (single-flight across processes)."""
+    key = _key(connection, "reference-data")
+    entry: Cached[ReferenceData] | None = cache.get(key)
+    if not refresh and entry is not None and _reference_fresh(entry):
+        return entry.value
+
+    def fetch(_previous: Cached[ReferenceData] | None) -> ReferenceData:
+        fresh = tokens.fresh_connection(connection)  # once, not in each thread
+        calls: list[Callable[[], Any]] = [
+            lambda: client.list_items(fresh),
+            lambda: client.list_accounts(fresh),
+            lambda: client.list_tax_rates(fresh),
+            lambda: client.list_tracking_categories(fresh),
+            lambda: client.list_branding_themes(fresh),
+            lambda: client.list_currencies(fresh),
+            lambda: client.get_invoice_settings(fresh),
+        ]
+        items, accounts, rates, categories, themes, currencies, settings_ = parallel(
+            calls, workers=len(calls)
+        )
+        base_currency, payment_term = settings_
+        return ReferenceData(
+            items=tuple(items),
+            accounts=tuple(accounts),
+            tax_rates=tuple(rates),
+            tracking_categories=tuple(categories),
+            branding_themes=tuple(themes),
+            currencies=tuple(currencies),
+            base_currency=base_currency or connection.base_currency,
+            payment_term=payment_term,
+        )
+
+    # refresh=True: the entry's freshness is XERO_REFERENCE_TTL, not the cache's own TTL.
+    loaded: Cached[ReferenceData] = cache.load(key, fetch, refresh=True)
+    data: ReferenceData = loaded.value
+    return data
+
+
+def cached_contact(connection: XeroConnection, contact_id: str) -> Contact | None:
+    """The contact as last cached (fresh or not), without asking Xero; None when not cached."""
+    entry = cache.get(_key(connection, "contact", contact_id))
+    return entry.value if entry is not None else None

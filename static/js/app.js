@@ -134,8 +134,11 @@
       .replace(/__prefix__/g, String(index))
       .replace(/\(line new\)/g, "(line " + (index + 1) + ")")
       .replace(/Remove line new/g, "Remove line " + (index + 1));
-    fieldset.querySelector("[data-formset-body]").insertAdjacentHTML("beforeend", html);
+    const body = fieldset.querySelector("[data-formset-body]");
+    body.insertAdjacentHTML("beforeend", html);
     total.value = String(index + 1);
+    // The new row's htmx attributes (the invoice composer's item picker) are live too.
+    if (window.htmx) window.htmx.process(body.lastElementChild);
   }
 
   // A request of a tab panel loaded with htmx (the Xero tab) that fails never leaves the tab on

@@ -406,14 +406,14 @@ def test_create_invoice_draft_preselects_the_organizations_contact_and_prefills_
     for n, line in enumerate(lines, start=1):
         expect(panel.get_by_label(f"Description (line {n})")).to_have_value(line.description)
         quantity = panel.get_by_label(f"Quantity (line {n})").input_value()
-        unit = panel.get_by_label(f"Unit amount (line {n})").input_value()
+        unit = panel.get_by_label(f"Unit price (line {n})").input_value()
         assert (Decimal(quantity), Decimal(unit)) == (line.quantity, line.unit_price)
-        expect(panel.get_by_label(f"Account code (line {n})")).to_have_value(line.account_code)
+        expect(panel.get_by_label(f"Account (line {n})")).to_have_value(line.account_code)
     expect(panel.get_by_label("Description (line 3)")).to_have_count(0)
 
     click(panel.get_by_role("button", name="Create draft in Xero"))
     notice = panel.get_by_test_id("xero-notice")
-    expect(notice).to_contain_text("created in Xero and linked to this opportunity.")
+    expect(notice).to_contain_text("created as a draft in Xero and linked to this opportunity.")
     draft = XeroInvoice.objects.get(contact=ridgeway, reference="Campus Wi-Fi")
     assert XeroInvoice.objects.filter(contact=ridgeway).count() == before + 1
     # 12 x 310.00 + 1800.00, plus 10% GST.
@@ -429,7 +429,7 @@ def test_create_invoice_draft_preselects_the_organizations_contact_and_prefills_
     ]
     assert sent == [(line.description, line.quantity, line.unit_price) for line in lines]
     expect(notice).to_have_text(
-        f"Draft invoice {draft.number} for AUD 6,072.00 created in Xero "
+        f"{draft.number} for AUD 6,072.00 created as a draft in Xero "
         "and linked to this opportunity."
     )
     assert XeroLink.objects.get(opportunity=deal).xero_id == draft.invoice_id
@@ -446,7 +446,7 @@ def test_an_opportunity_without_line_items_gets_one_line_with_its_value(signed_i
     click(panel.get_by_role("button", name="Create invoice draft"))
     expect(panel.get_by_label("Description (line 1)")).to_have_value("Annual Retainer")
     assert Decimal(panel.get_by_label("Quantity (line 1)").input_value()) == 1
-    assert Decimal(panel.get_by_label("Unit amount (line 1)").input_value()) == Decimal("4200.00")
+    assert Decimal(panel.get_by_label("Unit price (line 1)").input_value()) == Decimal("4200.00")
     expect(panel.get_by_label("Description (line 2)")).to_have_count(0)
     # Its organization has no Xero contact: the form offers to search or create one.
     expect(panel.get_by_label("Search Xero contacts")).to_be_visible()
@@ -473,9 +473,9 @@ def test_search_xero_contacts_in_the_form_and_invoice_the_chosen_one(signed_in, 
     expect(choice).to_be_visible()
     expect(panel.get_by_role("radio")).to_have_count(len(wanted))
     choice.check()
-    panel.get_by_label("Account code (line 1)").fill("200")
+    panel.get_by_label("Account (line 1)").select_option("200")
     click(panel.get_by_role("button", name="Create draft in Xero"))
-    expect(panel.get_by_test_id("xero-notice")).to_contain_text("created in Xero")
+    expect(panel.get_by_test_id("xero-notice")).to_contain_text("created as a draft in Xero")
     marine = xero_contact("Marine Systems")
     draft = XeroInvoice.objects.get(contact=marine, reference="Boat Refit")
     assert draft.status == "DRAFT"
@@ -499,15 +499,15 @@ def test_a_project_with_no_party_creates_a_contact_inline_then_one_draft(signed_
     created = XeroContact.objects.get(organisation__organisation_id=AU, name=name)
 
     expect(panel.get_by_label("Description (line 1)")).to_have_value("Roof Repairs")
-    panel.get_by_label("Unit amount (line 1)").fill("800.00")
-    panel.get_by_label("Account code (line 1)").fill("200")
+    panel.get_by_label("Unit price (line 1)").fill("800.00")
+    panel.get_by_label("Account (line 1)").select_option("200")
     with page.expect_request(
         lambda r: r.method == "POST" and r.url.endswith("/deal-invoice")
     ) as sent:
         settled(page)
         panel.get_by_role("button", name="Create draft in Xero").dblclick()
     notice = panel.get_by_test_id("xero-notice")
-    expect(notice).to_contain_text("created in Xero and linked to this project.")
+    expect(notice).to_contain_text("created as a draft in Xero and linked to this project.")
     draft = XeroInvoice.objects.get(contact=created)
     assert (draft.type, draft.status, draft.total) == ("ACCREC", "DRAFT", Decimal("880.00"))
     row = panel.get_by_test_id("xero-item")
@@ -614,7 +614,7 @@ def test_no_contact_chosen_is_refused_and_nothing_is_created(signed_in, connecti
     before = XeroInvoice.objects.count()
     panel = open_xero_tab(page, deal)
     click(panel.get_by_role("button", name="Create invoice draft"))
-    panel.get_by_label("Account code (line 1)").fill("200")
+    panel.get_by_label("Account (line 1)").select_option("200")
     click(panel.get_by_role("button", name="Create draft in Xero"))
     expect(panel.get_by_role("alert").first).to_contain_text(
         "Choose the Xero contact to invoice (search, or create one)."
@@ -634,15 +634,15 @@ def test_a_500_on_create_keeps_the_form_and_a_retry_makes_one_draft(
     panel.get_by_label("Search Xero contacts").fill("Marine")
     click(panel.get_by_role("button", name="Search", exact=True))
     panel.get_by_role("radio", name=re.compile("^Marine Systems")).check()
-    panel.get_by_label("Account code (line 1)").fill("200")
+    panel.get_by_label("Account (line 1)").select_option("200")
     xero_sandbox.fail_next(1, status=500)
     click(panel.get_by_role("button", name="Create draft in Xero"))
     expect(panel.get_by_test_id("xero-problem")).to_contain_text("HTTP 500")
     # The form is still there, with the chosen contact named and the lines kept.
     expect(panel.get_by_text("Xero contact:")).to_contain_text("Marine Systems")
-    expect(panel.get_by_label("Account code (line 1)")).to_have_value("200")
+    expect(panel.get_by_label("Account (line 1)")).to_have_value("200")
     click(panel.get_by_role("button", name="Create draft in Xero"))
-    expect(panel.get_by_test_id("xero-notice")).to_contain_text("created in Xero")
+    expect(panel.get_by_test_id("xero-notice")).to_contain_text("created as a draft in Xero")
     marine = xero_contact("Marine Systems")
     assert XeroInvoice.objects.filter(contact=marine, reference="Retry Me").count() == 1
     assert XeroLink.objects.filter(opportunity=deal).count() == 1

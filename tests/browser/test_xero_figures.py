@@ -309,8 +309,9 @@ def test_a_deal_s_figures_and_a_draft_made_from_the_tab_counts_at_once(
 
     # A draft made from the tab is in "Not yet invoiced" as soon as the tab answers.
     click(panel.get_by_role("button", name="Create invoice draft"))
+    panel.get_by_label("Account (line 1)").select_option("200")  # the composer asks for one
     click(panel.get_by_role("button", name="Create draft in Xero"))
-    expect(panel.get_by_test_id("xero-notice")).to_contain_text("created in Xero")
+    expect(panel.get_by_test_id("xero-notice")).to_contain_text("created as a draft in Xero")
     draft = XeroInvoice.objects.filter(contact=city, status="DRAFT").order_by("-updated").first()
     assert draft.total > 0
     expect(panel.get_by_test_id("xero-deal-pending")).to_have_text(

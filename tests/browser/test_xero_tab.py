@@ -539,15 +539,15 @@ def test_create_invoice_draft_makes_one_draft_even_when_submitted_twice(signed_i
     expect(panel.get_by_label("Currency")).to_have_value("AUD")
     panel.get_by_label("Description (line 1)").fill("Site survey")
     panel.get_by_label("Quantity (line 1)").fill("3")
-    panel.get_by_label("Unit amount (line 1)").fill("150.00")
-    panel.get_by_label("Account code (line 1)").fill("200")
+    panel.get_by_label("Unit price (line 1)").fill("150.00")
+    panel.get_by_label("Account (line 1)").select_option("200")
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/invoice")) as sent:
         settled(page)
         panel.get_by_role("button", name="Create draft in Xero").dblclick()
 
     created = XeroInvoice.objects.filter(contact=ridgeway, reference="PO-CRM-4242")
     notice = panel.get_by_test_id("xero-notice")
-    expect(notice).to_contain_text("created in Xero.")
+    expect(notice).to_contain_text("created as a draft in Xero.")
     draft = created.get()
     # 3 x 150.00 plus 10% GST.
     assert (draft.type, draft.status, draft.total, draft.currency) == (
@@ -561,10 +561,10 @@ def test_create_invoice_draft_makes_one_draft_even_when_submitted_twice(signed_i
     assert (line["Description"], line["Quantity"], line["UnitAmount"], line["AccountCode"]) == (
         "Site survey",
         "3.0000",
-        "150.00",
+        "150.0000",  # sent with unitdp=4: prices keep 4 places
         "200",
     )
-    expect(notice).to_have_text(f"Draft invoice {draft.number} for AUD 495.00 created in Xero.")
+    expect(notice).to_have_text(f"{draft.number} for AUD 495.00 created as a draft in Xero.")
     row = panel.get_by_test_id("xero-item").filter(has_text="PO-CRM-4242")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(draft.number)
@@ -584,7 +584,7 @@ def test_create_invoice_draft_makes_one_draft_even_when_submitted_twice(signed_i
         },
     )
     assert again.ok, again.text()[:500]
-    assert f"Draft invoice {draft.number} for AUD 495.00 created in Xero." in again.text()
+    assert f"{draft.number} for AUD 495.00 created as a draft in Xero." in again.text()
     assert created.count() == 1
     assert XeroInvoice.objects.filter(contact=ridgeway).count() == before + 1
     audited = AuditEntry.objects.filter(action=AuditEntry.Action.CREATE_INVOICE, succeeded=True)

@@ -23,7 +23,15 @@ import urllib3
 from django.utils import timezone
 
 from linking.xero import client
-from linking.xero.types import Address, ContactDraft, InvoiceDraft, LineItem, Phone, TokenSet
+from linking.xero.types import (
+    Address,
+    ContactDraft,
+    InvoiceDraft,
+    LineItem,
+    Phone,
+    TokenSet,
+    TrackingChoice,
+)
 from tests.linking.conftest import make_connection
 from tests.xero_spec import SPEC_DIR
 
@@ -239,4 +247,41 @@ def test_invoice_detail_requests_meet_the_spec(prism, connection):
     assert client.get_invoice(connection, CONTACT_ID).number
     assert client.get_online_invoice_url(connection, CONTACT_ID).startswith("https://")
     assert client.get_credit_note(connection, CONTACT_ID).number
+
+
+def test_invoice_composer_requests_meet_the_spec(prism, connection):
+    """Issue 13: the reference data reads, and a draft sent with every field."""
+    client.list_items(connection)
+    client.list_accounts(connection)
+    client.list_tax_rates(connection)
+    client.list_tracking_categories(connection)
+    client.list_branding_themes(connection)
+    client.list_currencies(connection)
+    client.get_invoice_settings(connection)
+    draft = InvoiceDraft(
+        contact_id=CONTACT_ID,
+        date=date(2026, 11, 25),
+        due_date=date(2026, 12, 20),
+        reference="Every field",
+        currency="AUD",
+        line_amount_types="Inclusive",
+        branding_theme_id=CONTACT_ID,
+        status="SUBMITTED",
+        line_items=(
+            LineItem(
+                "Cable",
+                Decimal("12.5"),
+                Decimal("2.4550"),
+                "210",
+                item_code="HW-CABLE",
+                tax_type="OUTPUT",
+                discount_rate=Decimal("10"),
+                tracking=(
+                    TrackingChoice(category_id=CONTACT_ID, option_id=CONTACT_ID),
+                    TrackingChoice(category_name="Region", option_name="North"),
+                ),
+            ),
+        ),
+    )
+    client.create_invoice_draft(connection, draft, idempotency_key="contract-13")
     _assert_prism_accepted(prism)

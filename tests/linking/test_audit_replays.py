@@ -68,7 +68,7 @@ def draft_form(token: str, reference: str) -> dict[str, str]:
         "lines-MAX_NUM_FORMS": "1000",
         "lines-0-description": "Freight audit",
         "lines-0-quantity": "2",
-        "lines-0-unit_amount": "250.00",
+        "lines-0-unit_price": "250.00",
         "lines-0-account_code": "200",
     }
 
@@ -102,7 +102,7 @@ def test_ten_submits_of_one_draft_make_one_invoice_and_one_created_entry(
     assert {e.xero_id for e in replays} == {str(invoice.invoice_id)}
     assert "replayed by Xero" in str(replays[0])
     for response in responses:
-        assert "created in Xero" in response.content.decode()
+        assert "created as a draft in Xero" in response.content.decode()
 
 
 @AT_ONCE
@@ -148,7 +148,7 @@ def test_a_deal_invoice_form_sent_twice_links_once_and_says_created_both_times(
 
     for response in (first, second):
         page = response.content.decode()
-        assert "created in Xero and linked to this opportunity" in page
+        assert "created as a draft in Xero and linked to this opportunity" in page
         assert "already linked" not in page
     with dbguard.guard():
         (invoice,) = XeroInvoice.objects.filter(reference="Deal twice")

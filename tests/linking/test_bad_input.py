@@ -14,6 +14,7 @@ from linking.views import OAUTH_SESSION_KEY
 from linking.xero import client
 from linking.xero.errors import XeroError
 from linking.xero.ids import xero_id
+from linking.xero.types import ReferenceData
 from tests.factories import (
     OpportunityFactory,
     OrganizationFactory,
@@ -152,7 +153,8 @@ def test_a_deal_invoice_for_a_contact_id_that_is_not_a_guid_is_a_form_error(valu
             "due_date": "2026-01-31",
             "currency": "AUD",
             "contact_id": value,
-        }
+        },
+        reference_data=ReferenceData(base_currency="AUD"),
     )
     assert not form.is_valid()
     assert form.errors["contact_id"] == [
@@ -168,7 +170,8 @@ def test_a_deal_invoice_contact_id_is_kept_in_canonical_form():
             "due_date": "2026-01-31",
             "currency": "AUD",
             "contact_id": "243216C5-369E-4056-AC67-05388F86DC81",
-        }
+        },
+        reference_data=ReferenceData(base_currency="AUD"),
     )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["contact_id"] == "243216c5-369e-4056-ac67-05388f86dc81"

@@ -633,6 +633,7 @@ def test_an_invoice_draft_created_in_the_tab_is_shown_without_asking_xero_again(
 ):
     org, contact = linked_org(connection, "Young Bros Transport")
     open_tab(user_client, org)
+    assert user_client.get(f"{tab_url(org)}invoice").status_code == 200  # the form
     today = timezone.localdate()
     wire.clear()
 
@@ -650,7 +651,7 @@ def test_an_invoice_draft_created_in_the_tab_is_shown_without_asking_xero_again(
             "lines-MAX_NUM_FORMS": "1000",
             "lines-0-description": "Freight audit",
             "lines-0-quantity": "2",
-            "lines-0-unit_amount": "250.00",
+            "lines-0-unit_price": "250.00",
             "lines-0-account_code": "200",
         },
     )
@@ -741,6 +742,7 @@ def test_a_deal_invoice_form_sent_back_names_its_contact_from_the_cache(
     org, contact = linked_org(connection, "Young Bros Transport")
     open_tab(user_client, org)  # the contact is cached now
     deal = OpportunityFactory(name="Cached contact deal")
+    assert user_client.get(f"{tab_url(deal)}deal-invoice").status_code == 200  # the form
     wire.clear()
 
     # Picked from the search's list (no name comes with it), and no lines: the form comes back.

@@ -444,14 +444,18 @@ def test_an_opportunitys_draft_starts_with_its_line_items_in_order():
         {
             "description": "Design",
             "quantity": Decimal("2"),
-            "unit_amount": Decimal("150.00"),
+            "unit_price": Decimal("150.00"),
+            "item_code": "",
             "account_code": "200",
+            "tax_type": "",
         },
         {
             "description": "Hosting",
             "quantity": Decimal("12"),
-            "unit_amount": Decimal("9.50"),
+            "unit_price": Decimal("9.50"),
+            "item_code": "",
             "account_code": "",
+            "tax_type": "",
         },
     ]
 
@@ -460,7 +464,7 @@ def test_an_opportunitys_draft_starts_with_its_line_items_in_order():
 def test_an_opportunity_without_line_items_is_one_line_of_its_value():
     deal = OpportunityFactory(name="Website", value=Decimal("1234.50"))
     assert selectors.deal_invoice_lines(deal) == [
-        {"description": "Website", "quantity": 1, "unit_amount": Decimal("1234.50")}
+        {"description": "Website", "quantity": 1, "unit_price": Decimal("1234.50")}
     ]
 
 
