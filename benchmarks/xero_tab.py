@@ -403,7 +403,7 @@ class Bench:
                 break
         return found
 
-    def warm_up(self, urls: list[str]) -> None:
+    def warm_up(self, urls: list[str], *, shows: str = 'data-testid="xero-invoices-total"') -> None:
         """Have every gunicorn worker render each tab once without latency (imports, templates,
         connections): the measures are of a running server, not of its first requests."""
         self.knobs.set_latency(0)
@@ -417,9 +417,9 @@ class Bench:
         self.fresh_minute()
         for url in urls:  # measure the tab, not a refusal panel
             page = browsers[0].get(f"{self.web.url}{url}", timeout=180).text
-            if 'data-testid="xero-invoices-total"' not in page:
+            if shows not in page:
                 raise SystemExit(
-                    f"The tab at {url} did not show its figures:\n{page[:800]}\n"
+                    f"The tab at {url} did not show {shows}:\n{page[:800]}\n"
                     f"The web process said:\n{self.web.output()}"
                 )
 
@@ -565,6 +565,33 @@ def measure_sizes(bench: Bench, args: argparse.Namespace) -> dict[int, SizeResul
         elif "local" in project:
             project["local_own"] = project["local"]
     return results
+
+
+def measure_composer(bench: Bench, args: argparse.Namespace) -> dict[str, Run]:
+    """Actions → Create invoice draft on the smallest customer's tab (issue 13): the composer
+    with nothing cached (its reference data: items, accounts, tax rates, tracking, themes,
+    currencies, the organisation's terms; and the contact), then warm."""
+    url = f"{bench.records[min(args.sizes)]}invoice"
+    with bench.serving("project"):
+        bench.warm_up([url], shows='data-testid="draft-total"')
+        log(f"project: the invoice composer, {args.cold} cold and {args.warm} warm renders")
+        return {"cold": bench.cold(url, args.cold), "warm": bench.warm(url, args.warm)}
+
+
+def composer_table(runs: dict[str, Run]) -> str:
+    cold, warm = runs["cold"], runs["warm"]
+    rows = [
+        "| Measure | This project | Target | Met |",
+        "|---|---|---|---|",
+        f"| Xero calls, cold (nothing cached) | {cold.most('calls')} in "
+        f"{rounds(cold.most('rounds'))} |  |  |",
+        f"| Render, cold p50 / p95 (n = {cold.n}) | {ms(cold.p(0.5))} / {ms(cold.p(0.95))} |  |  |",
+        f"| Xero calls per warm render (most) | {warm.most('calls')} | 0 "
+        f"| {yes(warm.most('calls') == 0)} |",
+        f"| Render, warm p50 / p95 (n = {warm.n}, every worker) | {ms(warm.p(0.5))} / "
+        f"{ms(warm.p(0.95))} |  |  |",
+    ]
+    return "\n".join(rows)
 
 
 def log(text: str) -> None:
@@ -747,6 +774,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--cold", type=int, help="cold renders per size (default 20)")
     parser.add_argument("--warm", type=int, help="warm renders per size (default 200)")
     parser.add_argument("--no-day", action="store_true", help="skip the realistic day")
+    parser.add_argument("--no-composer", action="store_true", help="skip the invoice composer")
     from benchmarks import day
 
     day.add_arguments(parser)
@@ -789,6 +817,7 @@ def main() -> None:
         try:
             log(f"seeded {sum(args.sizes):,} invoices in {bench.seeded_in:.0f} s")
             sizes = measure_sizes(bench, args)
+            composer = None if args.no_composer else measure_composer(bench, args)
             days = None if args.no_day else day.run(bench, args)
         finally:
             bench.stop()
@@ -812,6 +841,9 @@ def main() -> None:
         sizes_table(sizes, args.sides),
         "",
     ]
+    if composer is not None:
+        parts += ["## The invoice composer (a contact's Create invoice draft)", "",
+                  composer_table(composer), ""]  # fmt: skip
     if days is not None:
         parts += ["## A realistic day", "", day.table(days, args), ""]
     report = "\n".join(parts)
