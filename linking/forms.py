@@ -265,6 +265,11 @@ class InvoiceLineForm(forms.Form):
 
 
 class BaseInvoiceLineFormSet(forms.BaseFormSet):
+    # Words for people, not Django's "Please submit at least 1 form." (merged over the defaults).
+    default_error_messages = {
+        "too_few_forms": "Add at least one line: a description or an item, with a quantity.",
+    }
+
     def __init__(self, *args: Any, reference_data: ReferenceData, **kwargs: Any) -> None:
         self.reference_data = reference_data
         kwargs.setdefault("form_kwargs", {})["reference_data"] = reference_data

@@ -341,3 +341,16 @@ def test_the_preview_and_line_helpers_need_an_sso_session_and_a_post(
     bad = sso_user_client.post(f"{tab_url(org)}invoice-line", form([RETAINER], line="x"))
     assert bad.status_code == 400
     assert sso_user_client.post("/xero/tab/nothing/1/invoice-preview").status_code == 404
+
+
+def test_a_draft_without_lines_asks_for_one_in_words_for_people(connection, sso_user_client, wire):
+    """Issue 14: no framework messages ("Please submit at least 1 form.") shown to people."""
+    org, _ = linked_org(connection, "Basket Case")
+    opened = sso_user_client.get(f"{tab_url(org)}invoice").content.decode()
+    assert "the Xero contact this record is linked to" in opened
+    assert "(fixed)" not in opened
+    wire.clear()
+    page = sso_user_client.post(f"{tab_url(org)}invoice", form([])).content.decode()
+    assert "Add at least one line: a description or an item, with a quantity." in page
+    assert "Please submit" not in page and "form." not in text_of(page)
+    assert list(wire) == []  # nothing sent
