@@ -93,10 +93,18 @@ def test_the_total_changes_with_the_tax_rate_before_anything_is_posted(signed_in
 def test_use_for_every_line_sets_the_account_and_tax_rate_of_each_line(signed_in, connection):
     panel, _ = composer_for(signed_in, connection)
     a_line(panel, 1, "Course", "1", "950", "260")
+    # Account 260 brings its own tax rate (the server re-draws the line): wait for it before
+    # choosing another, so that the line's answer cannot land after the choice.
+    expect(panel.get_by_label("Tax rate (line 1)")).to_have_value("OUTPUT")
     panel.get_by_label("Tax rate (line 1)").select_option("EXEMPTOUTPUT")
-    settled(panel.page)
+    total_is(panel, "950.00")
     click(panel.get_by_role("button", name="Add line item"))
     a_line(panel, 2, "Materials", "2", "10", "200")
+    # Choosing account 200 gave line 2 that account's tax rate (the server re-drew the line)
+    # and the total followed (950 + 20 + 10% of 20): wait for both, so that the line's answer
+    # cannot land after Use for every line.
+    expect(panel.get_by_label("Tax rate (line 2)")).to_have_value("OUTPUT")
+    total_is(panel, "972.00")
     click(panel.get_by_role("button", name="Use for every line (tax rate of line 1)"))
     expect(panel.get_by_label("Tax rate (line 2)")).to_have_value("EXEMPTOUTPUT")
     click(panel.get_by_role("button", name="Use for every line (account of line 1)"))

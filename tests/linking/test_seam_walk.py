@@ -154,11 +154,14 @@ def test_a_cold_contact_tab_enters_each_file_once_on_its_way_to_the_send(user_cl
     # No walk goes back into a file of the way to the send. (The cache is entered once on
     # the way to each send, below; a list's loader writes its owner index into the cache
     # beside that way, from inside the cache's load: docs/seam.md.)
-    walks = [entries(walk) for walk in recorder.walks]
-    twice = {file for walk in walks for file in walk if walk.count(file) > 1}
-    assert twice <= {"linking/xero/cache.py"}
     # The contact, its invoices and its credit notes: three sends, each by the same way.
     assert len(recorder.sends) == 3
+    way = {file for send in recorder.sends for file in from_view(send)}
+    walks = [entries(walk) for walk in recorder.walks]
+    twice = {file for walk in walks for file in walk if walk.count(file) > 1}
+    # Leaves beside the way may be called more than once (with Redis, the fetch lock is taken
+    # and later given back: two calls into locks.py from the cache); the way's files may not.
+    assert twice & way <= {"linking/xero/cache.py"}
     for send in recorder.sends:
         assert from_view(send) == [
             "linking/views/record_tab.py",
