@@ -219,31 +219,6 @@
     }
   });
 
-  // The composer re-draws a line on the server when its item or account is chosen. While that
-  // answer is on its way the line's other fields are held (disabled), so nothing typed or chosen
-  // meanwhile is lost when the new line takes the old one's place. (htmx has read the values.)
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    const cell = event.detail.elt;
-    if (!cell.matches || !cell.matches("[data-redraws-line]")) return;
-    const row = cell.closest("tr");
-    if (!row) return;
-    row.querySelectorAll("input, select, textarea, button").forEach(function (field) {
-      if (field.disabled) return;
-      field.disabled = true;
-      field.setAttribute("data-held", "");
-    });
-  });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    const cell = event.detail.elt;
-    if (!cell.matches || !cell.matches("[data-redraws-line]")) return;
-    const row = cell.closest("tr");
-    if (!row) return; // swapped: the new line's fields are enabled
-    row.querySelectorAll("[data-held]").forEach(function (field) {
-      field.disabled = false;
-      field.removeAttribute("data-held");
-    });
-  });
-
   document.addEventListener("htmx:sendError", function (event) {
     showFailure(event.detail, "the server could not be reached; check the connection");
   });
