@@ -219,6 +219,49 @@
     }
   });
 
+  // The composer re-draws a line on the server when its item or account is chosen. A field of
+  // that line which the person changed while the answer was on its way keeps their value in the
+  // new line (and the total follows it): nothing they chose is lost to the re-draw.
+  const askedLines = new WeakMap();
+  let keptFields = null;
+  function lineValues(row) {
+    const values = {};
+    row.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (field) {
+      values[field.name] = field.type === "checkbox" ? String(field.checked) : field.value;
+    });
+    return values;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const cell = event.detail.elt;
+    if (!cell.matches || !cell.matches("[data-redraws-line]")) return;
+    const row = cell.closest("tr");
+    if (row) askedLines.set(row, lineValues(row));
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const row = event.detail.target;
+    if (!row || !askedLines.has(row) || !event.detail.shouldSwap) return;
+    const before = askedLines.get(row);
+    const now = lineValues(row);
+    const kept = {};
+    Object.keys(now).forEach(function (name) {
+      if (now[name] !== before[name]) kept[name] = now[name];
+    });
+    askedLines.delete(row);
+    keptFields = Object.keys(kept).length ? kept : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!keptFields) return;
+    const kept = keptFields;
+    keptFields = null;
+    Object.keys(kept).forEach(function (name) {
+      const field = document.querySelector('[name="' + CSS.escape(name) + '"]');
+      if (!field) return;
+      if (field.type === "checkbox") field.checked = kept[name] === "true";
+      else field.value = kept[name];
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+
   document.addEventListener("htmx:sendError", function (event) {
     showFailure(event.detail, "the server could not be reached; check the connection");
   });

@@ -163,8 +163,8 @@ def test_a_double_submit_makes_one_draft_with_every_field_the_form_showed(signed
     panel.get_by_label("Due date").fill("2026-12-24")
     a_line(panel, 1, "Hosting", "12", "240", "200")
     # Account 200 brings its tax rate (the server re-draws the line): wait for it before the
-    # next edits, so that the line's answer cannot land after them (see the README's composer
-    # section: a choice made while a line is being re-drawn can be replaced by the answer).
+    # next edits, as a person sees the tax rate arrive (a change made while the line is re-drawn
+    # is kept too: test_a_change_made_while_its_line_is_re_drawn_is_kept).
     expect(panel.get_by_label("Tax rate (line 1)")).to_have_value("OUTPUT")
     settled(page)
     panel.get_by_label("Discount % (line 1)").fill("5")
@@ -224,3 +224,26 @@ def test_the_agency_retainer_2027_total_is_known_before_posting_and_is_xeros(sig
     expect(panel.get_by_test_id("xero-notice")).to_contain_text("for AUD 9,239.78 created")
     draft = XeroInvoice.objects.filter(reference="Agency retainer 2027").get()
     assert draft.total == Decimal("9239.78")
+
+
+def test_a_change_made_while_its_line_is_re_drawn_is_kept(signed_in, connection):
+    """Choosing an account re-draws the line on the server; a discount and a tax rate chosen
+    while that answer is on its way stay as the person chose them, and the total follows."""
+    panel, _ = composer_for(signed_in, connection)
+    page = panel.page
+    held = []
+    page.route("**/invoice-line", lambda route: held.append(route))  # the answer waits
+    panel.get_by_label("Description (line 1)").fill("Hosting")
+    panel.get_by_label("Quantity (line 1)").fill("12")
+    panel.get_by_label("Unit price (line 1)").fill("240")
+    panel.get_by_label("Account (line 1)").select_option("200")
+    page.wait_for_timeout(100)
+    assert len(held) == 1, "choosing the account asked the server for the line"
+    panel.get_by_label("Discount % (line 1)").fill("5")
+    panel.get_by_label("Tax rate (line 1)").select_option("EXEMPTOUTPUT")
+    held[0].continue_()  # the re-drawn line arrives now, with account 200's own tax rate
+    page.unroute("**/invoice-line")
+    total_is(panel, "2,736.00")  # 12 x 240 less 5%, GST free: as chosen, not as re-drawn
+    expect(panel.get_by_label("Discount % (line 1)")).to_have_value("5")
+    expect(panel.get_by_label("Tax rate (line 1)")).to_have_value("EXEMPTOUTPUT")
+    expect(panel.get_by_label("Account (line 1)")).to_have_value("200")
